@@ -1,0 +1,216 @@
+"""The jobs table. Every state change is a conditional write, so a job moves only along
+queued → processing → succeeded | failed, queued | processing → cancelled, and nothing
+overwrites a finished job."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from cv_jobs.aws.dynamo_json import from_dynamo, to_dynamo
+from cv_jobs.credentials import CredentialSource, Provider
+from cv_jobs.jobs import JobStatus
+
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def _now_iso(now: float) -> str:
+    return datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The worker's lease on a job: only the holder of `token` may finish it."""
+
+    token: str
+    item: dict[str, Any]
+
+
+class JobsStore:
+    def __init__(self, table: Any, ttl_seconds: int) -> None:
+        self._table = table
+        self._ttl_seconds = ttl_seconds
+
+    def create(
+        self,
+        *,
+        job_id: str,
+        job_type: str,
+        payload: dict[str, Any],
+        provider: Provider,
+        credential: CredentialSource,
+        now: float,
+    ) -> dict[str, Any]:
+        item = {
+            "job_id": job_id,
+            "job_type": job_type,
+            "status": JobStatus.QUEUED.value,
+            "created_at": _now_iso(now),
+            "updated_at": _now_iso(now),
+            "ttl": int(now) + self._ttl_seconds,
+            "payload": to_dynamo(payload),
+            "provider": provider.value,
+            "credential": credential.value,
+            "attempts": 0,
+        }
+        self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(job_id)")
+        return from_dynamo(item)
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"job_id": job_id}, ConsistentRead=True).get("Item")
+        return from_dynamo(item) if item else None
+
+    def fail_queued(self, job_id: str, error: dict[str, str], now: float) -> bool:
+        """Fail a job that never left the queue (its message could not be sent)."""
+        return self._finish(
+            job_id,
+            status=JobStatus.FAILED,
+            fields={"error": error},
+            condition="#status = :queued",
+            values={":queued": JobStatus.QUEUED.value},
+            now=now,
+        )
+
+    def cancel(self, job_id: str, now: float) -> dict[str, Any] | None:
+        """Cancel a queued or running job. A finished job is returned unchanged."""
+        self._finish(
+            job_id,
+            status=JobStatus.CANCELLED,
+            fields={},
+            condition="#status IN (:queued, :processing)",
+            values={
+                ":queued": JobStatus.QUEUED.value,
+                ":processing": JobStatus.PROCESSING.value,
+            },
+            now=now,
+        )
+        return self.get(job_id)
+
+    def claim(
+        self, job_id: str, *, model: str, lease_seconds: float, now: float
+    ) -> Claim | None:
+        """Take the job for one attempt: a queued job, or a processing one whose lease expired
+        (its worker died). None when it is finished, cancelled or held by a live attempt."""
+        token = uuid.uuid4().hex
+        try:
+            response = self._table.update_item(
+                Key={"job_id": job_id},
+                UpdateExpression=(
+                    "SET #status = :processing, lease_token = :token, lease_expires_at = :until, "
+                    "model = :model, updated_at = :now_iso, attempts = if_not_exists(attempts, :zero) + :one"
+                ),
+                ConditionExpression=(
+                    "attribute_exists(job_id) AND (#status = :queued OR "
+                    "(#status = :processing AND lease_expires_at < :now))"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_dynamo(
+                    {
+                        ":processing": JobStatus.PROCESSING.value,
+                        ":queued": JobStatus.QUEUED.value,
+                        ":token": token,
+                        ":until": now + lease_seconds,
+                        ":now": now,
+                        ":now_iso": _now_iso(now),
+                        ":model": model,
+                        ":zero": 0,
+                        ":one": 1,
+                    }
+                ),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == _CONDITION_FAILED:
+                return None
+            raise
+        return Claim(token=token, item=from_dynamo(response["Attributes"]))
+
+    def succeed(
+        self, job_id: str, claim: Claim, result: dict[str, Any], usage: dict[str, Any], now: float
+    ) -> bool:
+        return self._finish_claimed(
+            job_id, claim, JobStatus.SUCCEEDED, {"result": result, "usage": usage}, now
+        )
+
+    def fail(self, job_id: str, claim: Claim, error: dict[str, str], now: float) -> bool:
+        return self._finish_claimed(job_id, claim, JobStatus.FAILED, {"error": error}, now)
+
+    def release(self, job_id: str, claim: Claim, error: dict[str, str], now: float) -> bool:
+        """Give the job back for a retry: the lease ends now, so the next delivery may claim it."""
+        try:
+            self._table.update_item(
+                Key={"job_id": job_id},
+                UpdateExpression="SET lease_expires_at = :now, last_error = :error, updated_at = :now_iso",
+                ConditionExpression="#status = :processing AND lease_token = :token",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_dynamo(
+                    {
+                        ":now": now,
+                        ":now_iso": _now_iso(now),
+                        ":error": error,
+                        ":processing": JobStatus.PROCESSING.value,
+                        ":token": claim.token,
+                    }
+                ),
+            )
+        except ClientError as error_:
+            if error_.response["Error"]["Code"] == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def _finish_claimed(
+        self,
+        job_id: str,
+        claim: Claim,
+        status: JobStatus,
+        fields: dict[str, Any],
+        now: float,
+    ) -> bool:
+        return self._finish(
+            job_id,
+            status=status,
+            fields=fields,
+            condition="#status = :processing AND lease_token = :token",
+            values={":processing": JobStatus.PROCESSING.value, ":token": claim.token},
+            now=now,
+        )
+
+    def _finish(
+        self,
+        job_id: str,
+        *,
+        status: JobStatus,
+        fields: dict[str, Any],
+        condition: str,
+        values: dict[str, Any],
+        now: float,
+    ) -> bool:
+        """Move to a final status and drop the payload (personal data is kept no longer than
+        the job needs it). False when the condition did not hold."""
+        assignments = ["#status = :final", "updated_at = :now_iso"]
+        names = {"#status": "status"}
+        all_values = {":final": status.value, ":now_iso": _now_iso(now), **values}
+        for index, (name, value) in enumerate(fields.items()):
+            names[f"#f{index}"] = name
+            all_values[f":f{index}"] = value
+            assignments.append(f"#f{index} = :f{index}")
+        try:
+            self._table.update_item(
+                Key={"job_id": job_id},
+                UpdateExpression="SET "
+                + ", ".join(assignments)
+                + " REMOVE payload, lease_token, lease_expires_at",
+                ConditionExpression=f"attribute_exists(job_id) AND ({condition})",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_dynamo(all_values),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == _CONDITION_FAILED:
+                return False
+            raise
+        return True

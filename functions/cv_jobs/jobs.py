@@ -1,0 +1,45 @@
+"""The job record's vocabulary: statuses, the allowed transitions and the public view."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+# Fields a client may see. The payload (personal data) and the worker's lease stay internal.
+_PUBLIC_EXTRAS = (
+    "job_type",
+    "created_at",
+    "updated_at",
+    "provider",
+    "credential",
+    "model",
+    "usage",
+    "attempts",
+)
+
+
+def public_view(item: dict[str, Any]) -> dict[str, Any]:
+    """The GET response: the contract's four fields, then additive ones."""
+    view: dict[str, Any] = {
+        "job_id": item["job_id"],
+        "status": item["status"],
+        "result": item.get("result"),
+        "error": item.get("error"),
+    }
+    for field in _PUBLIC_EXTRAS:
+        if field in item:
+            view[field] = item[field]
+    return view
