@@ -54,9 +54,7 @@ def _provider(value: str) -> Provider:
     except ValueError:
         allowed = ", ".join(p.value for p in Provider)
         # The provider name is not a secret, but it is user input: echo a bounded slice only.
-        raise ByokHeaderError(
-            f"{PROVIDER_HEADER} must be one of: {allowed} (got {name[:20]!r})."
-        ) from None
+        raise ByokHeaderError(f"{PROVIDER_HEADER} must be one of: {allowed} (got {name[:20]!r}).") from None
 
 
 def _api_key(value: str) -> ApiKey:

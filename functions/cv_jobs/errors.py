@@ -17,10 +17,22 @@ class ApiError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, detail: Any = None) -> None:
+    def __init__(
+        self, message: str, *, detail: str | None = None, fields: list[dict[str, str]] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail if detail is not None else message
+        self.fields = fields
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "error": {"code": self.code, "message": self.message},
+            "detail": self.detail,
+        }
+        if self.fields is not None:
+            body["fields"] = self.fields
+        return body
 
 
 class ByokHeaderError(ApiError):

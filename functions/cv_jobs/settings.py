@@ -16,7 +16,7 @@ class _EnvSettings(BaseModel):
     job_ttl_seconds: int = Field(alias="JOB_TTL_SECONDS", default=86_400, ge=60)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None):  # noqa: ANN206
+    def from_env(cls, environ: Mapping[str, str] | None = None):
         return cls.model_validate(dict(os.environ if environ is None else environ))
 
 
@@ -40,9 +40,7 @@ class WorkerSettings(_EnvSettings):
     openai_model: str = Field(alias="OPENAI_MODEL", min_length=1)
     gemini_model: str = Field(alias="GEMINI_MODEL", min_length=1)
     openai_base_url: str | None = Field(alias="OPENAI_BASE_URL", default=None)
-    gemini_base_url: str = Field(
-        alias="GEMINI_BASE_URL", default="https://generativelanguage.googleapis.com"
-    )
+    gemini_base_url: str = Field(alias="GEMINI_BASE_URL", default="https://generativelanguage.googleapis.com")
     # How often a transient failure is retried through SQS before the job fails for good. Keep it
     # below the queue's maxReceiveCount so the job is failed by us, not left to the DLQ.
     max_attempts: int = Field(alias="MAX_ATTEMPTS", default=3, ge=1, le=10)

@@ -90,9 +90,7 @@ class JobsStore:
         )
         return self.get(job_id)
 
-    def claim(
-        self, job_id: str, *, model: str, lease_seconds: float, now: float
-    ) -> Claim | None:
+    def claim(self, job_id: str, *, model: str, lease_seconds: float, now: float) -> Claim | None:
         """Take the job for one attempt: a queued job, or a processing one whose lease expired
         (its worker died). None when it is finished, cancelled or held by a live attempt."""
         token = uuid.uuid4().hex

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
-from typing_extensions import Annotated
 
 RequestT = TypeVar("RequestT", bound=BaseModel)
 OutputT = TypeVar("OutputT", bound=BaseModel)

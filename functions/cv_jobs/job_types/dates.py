@@ -8,12 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class DateValue(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(frozen=True)
 
     year: int | None = Field(default=None, ge=1900, le=2200)
     month: int | None = Field(default=None, ge=1, le=12)
     day: int | None = Field(default=None, ge=1, le=31)
-    is_present: bool = Field(default=False, alias="isPresent", serialization_alias="isPresent")
+    isPresent: bool = False  # the frontend's spelling
 
 
 _PRESENT_WORDS = frozenset(
@@ -54,7 +54,7 @@ def parse_cv_date(text: str | None) -> DateValue | None:
     if not value:
         return None
     if value in _PRESENT_WORDS:
-        return DateValue(is_present=True)
+        return DateValue(isPresent=True)
     for pattern in (_ISO, _MONTH_FIRST, _DAY_MONTH_YEAR):
         match = pattern.match(value)
         if match:
@@ -66,11 +66,11 @@ def parse_cv_date(text: str | None) -> DateValue | None:
 
 
 def _date(parts: dict[str, str | None]) -> DateValue | None:
+    def number(name: str) -> int | None:
+        value = parts.get(name)
+        return int(value) if value else None
+
     try:
-        return DateValue(
-            year=int(parts["year"] or 0),
-            month=int(parts["month"]) if parts.get("month") else None,
-            day=int(parts["day"]) if parts.get("day") else None,
-        )
-    except ValueError:
+        return DateValue(year=number("year"), month=number("month"), day=number("day"))
+    except ValueError:  # month 13, day 32, year 0042: not a date we can trust
         return None

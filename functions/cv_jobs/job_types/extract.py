@@ -165,7 +165,7 @@ def postprocess(output: ExtractOutput, request: ExtractRequest) -> dict[str, Any
         ],
         languages=output.languages,
     )
-    return result.model_dump(mode="json", by_alias=True)
+    return result.model_dump(mode="json")
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -1,0 +1,101 @@
+"""api Lambda: API Gateway REST proxy events in, JSON out. Wiring only; logic is in service.py."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cv_jobs.api.service import JobService
+from cv_jobs.aws import clients
+from cv_jobs.aws.jobs_queue import JobsQueue
+from cv_jobs.aws.jobs_store import JobsStore
+from cv_jobs.aws.key_sealer import KeySealer
+from cv_jobs.byok import API_KEY_HEADER, PROVIDER_HEADER
+from cv_jobs.errors import ApiError, RouteNotFound
+from cv_jobs.job_types import JOB_TYPES, JobType
+from cv_jobs.observability import logger, metrics
+from cv_jobs.settings import ApiSettings
+
+CORS_HEADERS = ["Content-Type", "X-API-Key", PROVIDER_HEADER, API_KEY_HEADER]
+
+
+def build_service(settings: ApiSettings) -> JobService:
+    return JobService(
+        settings=settings,
+        store=JobsStore(clients.table(settings.jobs_table_name), settings.job_ttl_seconds),
+        queue=JobsQueue(clients.client("sqs"), settings.jobs_queue_url),
+        sealer=KeySealer(clients.client("kms"), settings.byok_key_arn),
+    )
+
+
+def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayRestResolver:
+    cors = (
+        CORSConfig(
+            allow_origin=cors_origins[0],
+            extra_origins=list(cors_origins[1:]),
+            allow_headers=CORS_HEADERS,
+            max_age=600,
+        )
+        if cors_origins
+        else None
+    )
+    app = APIGatewayRestResolver(cors=cors)
+
+    def register_create(job_type: JobType[Any, Any]) -> None:
+        @app.post(f"/ai/jobs/{job_type.path}")
+        def create_job() -> Response[dict[str, Any]]:
+            event = app.current_event
+            body = service.create(job_type, event.decoded_body, event.headers)
+            return _json(202, body)
+
+    for job_type in JOB_TYPES:
+        register_create(job_type)
+
+    @app.get("/ai/jobs/<job_id>")
+    def get_job(job_id: str) -> Response[dict[str, Any]]:
+        return _json(200, service.get(job_id))
+
+    @app.delete("/ai/jobs/<job_id>")
+    def cancel_job(job_id: str) -> Response[dict[str, Any]]:
+        return _json(200, service.cancel(job_id))
+
+    @app.exception_handler(ApiError)
+    def refuse(error: ApiError) -> Response[dict[str, Any]]:
+        logger.info("request refused", extra={"code": error.code, "status": error.status_code})
+        return _json(error.status_code, error.body())
+
+    @app.not_found
+    def no_route(_: Exception) -> Response[dict[str, Any]]:
+        return refuse(RouteNotFound("No such route.", detail="See the API's job paths."))
+
+    @app.exception_handler(Exception)
+    def crash(error: Exception) -> Response[dict[str, Any]]:
+        # The log line is redacted by the formatter; the client sees only our text.
+        logger.exception("unhandled error", extra={"error_type": type(error).__name__})
+        body = {
+            "error": {"code": "internal_error", "message": "Something went wrong on our side."},
+            "detail": "The request was not processed. Try again later.",
+        }
+        return _json(500, body)
+
+    return app
+
+
+def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
+    return Response(status_code=status, content_type="application/json", body=body)
+
+
+@cache
+def _app() -> APIGatewayRestResolver:
+    settings = ApiSettings.from_env()
+    return build_app(build_service(settings), settings.cors_allowed_origins)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return _app().resolve(event, context)

@@ -1,0 +1,175 @@
+"""What the api does, free of API Gateway shapes: create, read and cancel jobs."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import parse
+from pydantic import ValidationError
+
+from cv_jobs.aws.jobs_queue import JobMessage, JobsQueue
+from cv_jobs.aws.jobs_store import JobsStore
+from cv_jobs.aws.key_sealer import KeySealer
+from cv_jobs.byok import credential_from_headers
+from cv_jobs.errors import (
+    InvalidJson,
+    JobErrorCode,
+    JobFailure,
+    JobNotFound,
+    PayloadTooLarge,
+    RequestValidationFailed,
+    ServiceUnavailable,
+)
+from cv_jobs.job_types import JobType
+from cv_jobs.jobs import JobStatus, public_view
+from cv_jobs.observability import logger, metrics, secret_in_use
+from cv_jobs.settings import ApiSettings
+
+
+class JobService:
+    def __init__(
+        self,
+        *,
+        settings: ApiSettings,
+        store: JobsStore,
+        queue: JobsQueue,
+        sealer: KeySealer,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._queue = queue
+        self._sealer = sealer
+        self._clock = clock
+
+    def create(
+        self, job_type: JobType[Any, Any], body: str | None, headers: Mapping[str, str] | None
+    ) -> dict[str, Any]:
+        """Validate everything up front, record the job without the key, then queue it."""
+        self._check_size(body)
+        credential = credential_from_headers(headers, system_path_enabled=self._settings.system_path_enabled)
+        request = _validate_body(job_type, body)
+        job_id = str(uuid.uuid4())
+
+        sealed_key = None
+        if credential.api_key is not None:
+            with secret_in_use(credential.api_key.reveal()):
+                sealed_key = self._sealer.seal(
+                    credential.api_key, job_id=job_id, provider=credential.provider
+                )
+
+        item = self._store.create(
+            job_id=job_id,
+            job_type=job_type.name,
+            payload=request.model_dump(mode="json"),
+            provider=credential.provider,
+            credential=credential.source,
+            now=self._clock(),
+        )
+        try:
+            self._queue.send(
+                JobMessage(
+                    job_id=job_id,
+                    job_type=job_type.name,
+                    provider=credential.provider,
+                    credential=credential.source,
+                    sealed_key=sealed_key,
+                )
+            )
+        except Exception:  # noqa: BLE001 - whatever the cause, the job must not stay queued
+            # The job must not sit in `queued` with no message behind it.
+            logger.exception("job could not be queued", extra={"job_id": job_id})
+            self._store.fail_queued(
+                job_id, JobFailure(JobErrorCode.QUEUE_UNAVAILABLE).as_error(), self._clock()
+            )
+            metrics.add_metric(name="JobsNotQueued", unit="Count", value=1)
+            raise ServiceUnavailable(
+                "The job could not be queued; nothing will run. Submit it again."
+            ) from None
+
+        logger.info(
+            "job queued",
+            extra={
+                "job_id": job_id,
+                "job_type": job_type.name,
+                "provider": credential.provider.value,
+                "credential": credential.source.value,
+                # Only presence and length of a user key may be logged.
+                "user_key_length": len(credential.api_key) if credential.api_key else 0,
+            },
+        )
+        metrics.add_metric(name="JobsCreated", unit="Count", value=1)
+        return {
+            "job_id": job_id,
+            "status": JobStatus.QUEUED.value,
+            "job_type": job_type.name,
+            "created_at": item["created_at"],
+        }
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        return public_view(self._require(job_id))
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Cancel a queued or running job; a finished one is returned with its status unchanged."""
+        self._require(job_id)
+        item = self._store.cancel(job_id, self._clock())
+        if item is None:  # expired by TTL between the two reads
+            raise JobNotFound(f"No job with id {job_id}.")
+        return {"job_id": job_id, "status": item["status"]}
+
+    def _require(self, job_id: str) -> dict[str, Any]:
+        if not _is_uuid(job_id):
+            raise JobNotFound("Job ids are UUIDs; no job has this id.")
+        item = self._store.get(job_id)
+        if item is None:
+            raise JobNotFound(f"No job with id {job_id}.")
+        return item
+
+    def _check_size(self, body: str | None) -> None:
+        size = len(body.encode("utf-8")) if body else 0
+        if size > self._settings.max_body_bytes:
+            raise PayloadTooLarge(
+                "The request body is too large.",
+                detail=f"The body is {size} bytes; the limit is {self._settings.max_body_bytes}.",
+            )
+
+
+def _validate_body(job_type: JobType[Any, Any], body: str | None) -> Any:
+    try:
+        document = json.loads(body or "")
+    except ValueError:
+        raise InvalidJson("The request body is not valid JSON.", detail="Send a JSON object.") from None
+    if not isinstance(document, dict):
+        raise InvalidJson("The request body must be a JSON object.")
+    try:
+        return parse(event=document, model=job_type.request_model)
+    except ValidationError as error:
+        raise _validation_failure(job_type, error) from None
+
+
+def _validation_failure(job_type: JobType[Any, Any], error: ValidationError) -> RequestValidationFailed:
+    # Field paths and our messages only: `input` (the submitted value) is never included.
+    problems = [
+        {
+            "field": ".".join(str(part) for part in item["loc"]) or "body",
+            "message": item["msg"],
+            "type": item["type"],
+        }
+        for item in error.errors(include_input=False, include_url=False, include_context=False)
+    ]
+    return RequestValidationFailed(
+        f"The request body does not fit the {job_type.path} job.",
+        detail="; ".join(f"{p['field']}: {p['message']}" for p in problems),
+        fields=problems,
+    )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False

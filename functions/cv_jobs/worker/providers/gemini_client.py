@@ -1,0 +1,96 @@
+"""Gemini over its REST API with httpx. The key goes in the `x-goog-api-key` header, never in
+the URL: URLs end up in logs and exception texts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from cv_jobs.credentials import ApiKey
+from cv_jobs.errors import JobErrorCode, JobFailure
+from cv_jobs.worker.providers.base import LlmReply, LlmRequest
+from cv_jobs.worker.providers.classify import classify_http_failure
+
+_BLOCKED_FINISH_REASONS = frozenset(
+    {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"}
+)
+
+
+class GeminiClient:
+    def __init__(self, api_key: ApiKey, *, model: str, base_url: str) -> None:
+        self._api_key = api_key
+        self._model = model
+        self._base_url = base_url.rstrip("/")
+
+    def generate(self, request: LlmRequest) -> LlmReply:
+        url = f"{self._base_url}/v1beta/models/{self._model}:generateContent"
+        body = {
+            "systemInstruction": {"parts": [{"text": request.system_prompt}]},
+            "contents": [{"role": "user", "parts": [{"text": request.user_prompt}]}],
+            "generationConfig": {
+                "responseMimeType": "application/json",
+                "responseJsonSchema": request.schema,
+            },
+        }
+        try:
+            # A client per job: its key is never shared with another job in this warm process.
+            with httpx.Client(timeout=request.timeout_seconds) as client:
+                response = client.post(url, json=body, headers={"x-goog-api-key": self._api_key.reveal()})
+        except httpx.TimeoutException:
+            raise JobFailure(JobErrorCode.TIMEOUT, log_hint="httpx timeout") from None
+        except httpx.HTTPError as error:
+            raise JobFailure(JobErrorCode.PROVIDER_UNAVAILABLE, log_hint=type(error).__name__) from None
+        if response.status_code >= 400:
+            codes = _error_codes(response)
+            raise JobFailure(
+                classify_http_failure(response.status_code, codes),
+                log_hint=f"gemini status {response.status_code} {'/'.join(codes) or '-'}",
+            )
+        return self._reply(response)
+
+    def _reply(self, response: httpx.Response) -> LlmReply:
+        try:
+            document = response.json()
+        except ValueError:
+            raise JobFailure(JobErrorCode.PROVIDER_UNAVAILABLE, log_hint="non-JSON reply") from None
+        if (document.get("promptFeedback") or {}).get("blockReason"):
+            raise JobFailure(JobErrorCode.CONTENT_BLOCKED)
+        candidates = document.get("candidates") or []
+        if not candidates:
+            raise JobFailure(JobErrorCode.INVALID_MODEL_OUTPUT, log_hint="no candidates")
+        candidate = candidates[0]
+        finish = candidate.get("finishReason")
+        if finish == "MAX_TOKENS":
+            raise JobFailure(JobErrorCode.OUTPUT_TRUNCATED)
+        if finish in _BLOCKED_FINISH_REASONS:
+            raise JobFailure(JobErrorCode.CONTENT_BLOCKED, log_hint=str(finish))
+        parts = (candidate.get("content") or {}).get("parts") or []
+        text = "".join(part.get("text", "") for part in parts if not part.get("thought"))
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise JobFailure(JobErrorCode.INVALID_MODEL_OUTPUT, log_hint="not JSON") from None
+        usage = document.get("usageMetadata") or {}
+        return LlmReply(
+            data=data,
+            model=document.get("modelVersion") or self._model,
+            usage={
+                "input_tokens": int(usage.get("promptTokenCount", 0)),
+                "output_tokens": int(usage.get("candidatesTokenCount", 0)),
+                "total_tokens": int(usage.get("totalTokenCount", 0)),
+            },
+        )
+
+
+def _error_codes(response: httpx.Response) -> tuple[str, ...]:
+    """Google's machine-readable codes: error.status and each details[].reason."""
+    try:
+        error: dict[str, Any] = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        return ()
+    codes = [str(error.get("status") or "")]
+    codes += [str(d.get("reason")) for d in error.get("details") or [] if d.get("reason")]
+    # Reasons are more specific than the status, so they are looked up first.
+    return tuple(reversed([code for code in codes if code]))

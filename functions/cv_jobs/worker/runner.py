@@ -1,0 +1,187 @@
+"""Runs one job: claim it, get its key, call the provider, record the outcome.
+
+The job record written by the api is the truth about provider, credential and job type; the
+message only carries the sealed key. Retry rule: a retryable failure gives the job back and
+reports the message as failed, so SQS redelivers it after the visibility timeout, until
+`max_attempts`; then, and for every terminal failure, the job fails at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from cv_jobs.aws.jobs_queue import JobMessage
+from cv_jobs.aws.jobs_store import Claim, JobsStore
+from cv_jobs.aws.key_sealer import KeySealer, KeyUnsealingError
+from cv_jobs.aws.system_key import SystemKeyMissing, SystemKeyProvider
+from cv_jobs.credentials import ApiKey, CredentialSource, Provider
+from cv_jobs.errors import JobErrorCode, JobFailure
+from cv_jobs.job_types import BY_NAME, JobType
+from cv_jobs.job_types.schema import provider_schema
+from cv_jobs.jobs import JobStatus
+from cv_jobs.observability import logger, metrics, secret_in_use
+from cv_jobs.settings import WorkerSettings
+from cv_jobs.worker.providers import build_client, model_for
+from cv_jobs.worker.providers.base import LlmRequest, ProviderClient
+
+ClientFactory = Callable[[Provider, ApiKey, WorkerSettings], ProviderClient]
+
+# A lease outlives the invocation by this much, so a duplicate delivery cannot claim a job whose
+# first attempt is still finishing its last write.
+_LEASE_GRACE_SECONDS = 30.0
+# Below this, an LLM call cannot finish: fail fast as a timeout instead of starting it.
+_MIN_CALL_SECONDS = 3.0
+
+
+class RetryLater(Exception):
+    """The message should come back later (SQS redelivery). Never carries key material."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When this invocation ends, from Lambda's remaining time."""
+
+    expires_at: float  # time.monotonic() value
+
+    @classmethod
+    def in_seconds(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds)
+
+    def remaining(self) -> float:
+        return max(0.0, self.expires_at - time.monotonic())
+
+
+class JobRunner:
+    def __init__(
+        self,
+        *,
+        settings: WorkerSettings,
+        store: JobsStore,
+        sealer: KeySealer,
+        system_keys: SystemKeyProvider,
+        client_factory: ClientFactory = build_client,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._sealer = sealer
+        self._system_keys = system_keys
+        self._client_factory = client_factory
+        self._clock = clock
+
+    def run(self, message: JobMessage, deadline: Deadline) -> None:
+        log = {"job_id": message.job_id, "job_type": message.job_type}
+        current = self._store.get(message.job_id)
+        if current is None or JobStatus(current["status"]).finished:
+            logger.info("job needs no work", extra={**log, "status": (current or {}).get("status")})
+            return
+        provider = Provider(current["provider"])
+        claim = self._store.claim(
+            message.job_id,
+            model=model_for(provider, self._settings),
+            lease_seconds=deadline.remaining() + _LEASE_GRACE_SECONDS,
+            now=self._clock(),
+        )
+        if claim is None:
+            current = self._store.get(message.job_id)
+            if current is None or JobStatus(current["status"]).finished:
+                return
+            # Another attempt holds a live lease: never a second LLM call for the same job.
+            logger.info("job is held by another attempt", extra=log)
+            raise RetryLater("job is held by another attempt")
+
+        started = time.monotonic()
+        try:
+            result, usage = self._attempt(claim, message, deadline)
+        except JobFailure as failure:
+            self._record_failure(claim, failure, log)
+            return
+        except Exception:  # noqa: BLE001 - a bug must still leave the job in a known state
+            logger.exception("job attempt crashed", extra=log)
+            self._record_failure(claim, JobFailure(JobErrorCode.INTERNAL_ERROR), log)
+            return
+        if self._store.succeed(message.job_id, claim, result, usage, self._clock()):
+            metrics.add_metric(name="JobsSucceeded", unit="Count", value=1)
+            logger.info(
+                "job succeeded",
+                extra={**log, "seconds": round(time.monotonic() - started, 3), **usage},
+            )
+        else:
+            logger.info("job was cancelled while it ran; result dropped", extra=log)
+
+    def _attempt(
+        self, claim: Claim, message: JobMessage, deadline: Deadline
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        item = claim.item
+        job_type = BY_NAME.get(item["job_type"])
+        if job_type is None:
+            raise JobFailure(JobErrorCode.INTERNAL_ERROR, log_hint="unknown job type")
+        provider = Provider(item["provider"])
+        api_key = self._api_key(item, provider, message)
+        with secret_in_use(api_key.reveal()):
+            return self._call(job_type, item["payload"], provider, api_key, deadline)
+
+    def _api_key(self, item: dict[str, Any], provider: Provider, message: JobMessage) -> ApiKey:
+        if CredentialSource(item["credential"]) is CredentialSource.SYSTEM:
+            try:
+                return self._system_keys.get()
+            except SystemKeyMissing as error:
+                raise JobFailure(JobErrorCode.CONFIGURATION_ERROR, log_hint=str(error)) from None
+        # A BYOK job runs with the user's key or not at all: never with the system key.
+        if message.sealed_key is None:
+            raise JobFailure(JobErrorCode.KEY_UNSEALING_FAILED, log_hint="no sealed key")
+        try:
+            return self._sealer.unseal(message.sealed_key, job_id=item["job_id"], provider=provider)
+        except KeyUnsealingError as error:
+            raise JobFailure(JobErrorCode.KEY_UNSEALING_FAILED, log_hint=str(error)) from None
+
+    def _call(
+        self,
+        job_type: JobType[Any, Any],
+        payload: dict[str, Any],
+        provider: Provider,
+        api_key: ApiKey,
+        deadline: Deadline,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        try:
+            request = job_type.request_model.model_validate(payload)
+        except ValidationError:
+            raise JobFailure(JobErrorCode.INTERNAL_ERROR, log_hint="stored payload invalid") from None
+        timeout = deadline.remaining() - self._settings.deadline_margin_seconds
+        if timeout < _MIN_CALL_SECONDS:
+            raise JobFailure(JobErrorCode.TIMEOUT, log_hint="no time left for the call")
+        client = self._client_factory(provider, api_key, self._settings)
+        reply = client.generate(
+            LlmRequest(
+                system_prompt=job_type.system_prompt,
+                user_prompt=job_type.build_prompt(request),
+                schema_name=f"{job_type.name}_result",
+                schema=provider_schema(job_type.output_model),
+                timeout_seconds=timeout,
+            )
+        )
+        try:
+            output = job_type.output_model.model_validate(reply.data)
+        except ValidationError:
+            raise JobFailure(JobErrorCode.INVALID_MODEL_OUTPUT, log_hint="schema mismatch") from None
+        return job_type.postprocess(output, request), {"model": reply.model, **reply.usage}
+
+    def _record_failure(self, claim: Claim, failure: JobFailure, log: dict[str, Any]) -> None:
+        job_id = claim.item["job_id"]
+        attempts = int(claim.item.get("attempts", 1))
+        details = {**log, "code": failure.code.value, "hint": failure.log_hint, "attempt": attempts}
+        if failure.retryable and attempts < self._settings.max_attempts:
+            self._store.release(job_id, claim, failure.as_error(), self._clock())
+            metrics.add_metric(name="JobsRetried", unit="Count", value=1)
+            logger.warning("job attempt failed; will retry", extra=details)
+            raise RetryLater(failure.code.value)
+        if self._store.fail(job_id, claim, failure.as_error(), self._clock()):
+            metrics.add_metric(name="JobsFailed", unit="Count", value=1)
+            logger.warning("job failed", extra=details)
+        else:
+            logger.info("job was cancelled before it failed", extra=details)
