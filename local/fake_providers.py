@@ -229,17 +229,11 @@ class FakeOpenAIServer(FakeProviderServer):
 
     def route(self, request: RecordedRequest) -> Reply:
         if request.path.rstrip("/") != "/v1/chat/completions":
-            return Reply(
-                404, openai_error(f"Unknown request URL: {request.path}.", code=None)
-            )
+            return Reply(404, openai_error(f"Unknown request URL: {request.path}.", code=None))
         if request.method != "POST":
             return Reply(405, openai_error("Method not allowed.", code=None))
         authorization = request.header("authorization") or ""
-        key = (
-            authorization[len("Bearer ") :].strip()
-            if authorization.startswith("Bearer ")
-            else ""
-        )
+        key = authorization[len("Bearer ") :].strip() if authorization.startswith("Bearer ") else ""
         if not key:
             return Reply(
                 401,
@@ -258,18 +252,10 @@ class FakeOpenAIServer(FakeProviderServer):
                 ),
             )
         body = request.body if isinstance(request.body, dict) else None
-        if (
-            body is None
-            or not body.get("model")
-            or not isinstance(body.get("messages"), list)
-        ):
-            return Reply(
-                400, openai_error("'model' and 'messages' are required.", code=None)
-            )
+        if body is None or not body.get("model") or not isinstance(body.get("messages"), list):
+            return Reply(400, openai_error("'model' and 'messages' are required.", code=None))
         if body.get("stream"):
-            return Reply(
-                400, openai_error("Streaming is not supported by the fake.", code=None)
-            )
+            return Reply(400, openai_error("Streaming is not supported by the fake.", code=None))
         scripted = self._take_scripted()
         if isinstance(scripted, Reply):
             return scripted
@@ -285,9 +271,7 @@ class FakeOpenAIServer(FakeProviderServer):
             delay,
         )
 
-    def _completion(
-        self, body: dict[str, Any], content: str, finish_reason: str
-    ) -> dict[str, Any]:
+    def _completion(self, body: dict[str, Any], content: str, finish_reason: str) -> dict[str, Any]:
         with self._lock:
             self._counter += 1
             number = self._counter
@@ -366,13 +350,9 @@ class FakeGeminiServer(FakeProviderServer):
     def route(self, request: RecordedRequest) -> Reply:
         match = self._PATH.match(request.path)
         if match is None:
-            return Reply(
-                404, gemini_error(404, f"Unknown path {request.path}.", "NOT_FOUND")
-            )
+            return Reply(404, gemini_error(404, f"Unknown path {request.path}.", "NOT_FOUND"))
         if request.method != "POST":
-            return Reply(
-                405, gemini_error(405, "Method not allowed.", "INVALID_ARGUMENT")
-            )
+            return Reply(405, gemini_error(405, "Method not allowed.", "INVALID_ARGUMENT"))
         key = (request.header("x-goog-api-key") or "").strip()
         if not key:
             return Reply(
@@ -400,11 +380,7 @@ class FakeGeminiServer(FakeProviderServer):
             ]
             return Reply(400, error)
         body = request.body if isinstance(request.body, dict) else None
-        if (
-            body is None
-            or not isinstance(body.get("contents"), list)
-            or not body["contents"]
-        ):
+        if body is None or not isinstance(body.get("contents"), list) or not body["contents"]:
             return Reply(
                 400,
                 gemini_error(
@@ -416,9 +392,7 @@ class FakeGeminiServer(FakeProviderServer):
         scripted = self._take_scripted()
         if isinstance(scripted, Reply):
             return scripted
-        text = _gemini_text(
-            body.get("generationConfig") or body.get("generation_config") or {}
-        )
+        text = _gemini_text(body.get("generationConfig") or body.get("generation_config") or {})
         finish_reason, delay = "STOP", 0.0
         if isinstance(scripted, _ContentReply):
             text, delay = scripted.content, scripted.delay_seconds

@@ -61,9 +61,7 @@ class BackgroundHTTPServer:
         server = ThreadingHTTPServer((self._host, self._port), Handler)
         server.daemon_threads = True
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, name=type(self).__name__, daemon=True
-        )
+        self._thread = threading.Thread(target=server.serve_forever, name=type(self).__name__, daemon=True)
         self._thread.start()
         return self
 

@@ -64,9 +64,7 @@ class _Sampler:
         if "$ref" in schema:
             if depth >= _MAX_REF_DEPTH:
                 return None
-            return self.sample(
-                self._resolve(schema["$ref"]), name=name, depth=depth + 1
-            )
+            return self.sample(self._resolve(schema["$ref"]), name=name, depth=depth + 1)
         if "const" in schema:
             return schema["const"]
         if schema.get("enum"):
@@ -76,9 +74,7 @@ class _Sampler:
             )
         for combiner in ("anyOf", "oneOf"):
             if schema.get(combiner):
-                return self.sample(
-                    _first_non_null(schema[combiner]), name=name, depth=depth
-                )
+                return self.sample(_first_non_null(schema[combiner]), name=name, depth=depth)
         if schema.get("allOf"):
             return self.sample(_merge(schema["allOf"]), name=name, depth=depth)
         kind = _type_of(schema)
@@ -109,13 +105,8 @@ class _Sampler:
     def _object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
         properties: dict[str, Any] = schema.get("properties") or {}
         ordering = schema.get("propertyOrdering") or list(properties)
-        names = [n for n in ordering if n in properties] + [
-            n for n in properties if n not in ordering
-        ]
-        instance = {
-            name: self.sample(properties[name], name=name, depth=depth)
-            for name in names
-        }
+        names = [n for n in ordering if n in properties] + [n for n in properties if n not in ordering]
+        instance = {name: self.sample(properties[name], name=name, depth=depth) for name in names}
         extra = schema.get("additionalProperties")
         if not properties and isinstance(extra, dict):
             instance["example"] = self.sample(extra, name="example", depth=depth)
@@ -128,36 +119,24 @@ class _Sampler:
         prefix = schema.get("prefixItems") or []
         items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
         singular = name.removesuffix("s")
-        values = [
-            self.sample(item, name=singular, depth=depth) for item in prefix[:count]
-        ]
-        values += [
-            self.sample(items, name=singular, depth=depth)
-            for _ in range(count - len(values))
-        ]
+        values = [self.sample(item, name=singular, depth=depth) for item in prefix[:count]]
+        values += [self.sample(items, name=singular, depth=depth) for _ in range(count - len(values))]
         if schema.get("uniqueItems"):
-            values = [
-                f"{v} {i + 1}" if isinstance(v, str) and i else v
-                for i, v in enumerate(values)
-            ]
+            values = [f"{v} {i + 1}" if isinstance(v, str) and i else v for i, v in enumerate(values)]
         return values
 
 
 def _type_of(schema: dict[str, Any]) -> str | None:
     kind = schema.get("type")
     if isinstance(kind, list):
-        kind = next(
-            (k for k in kind if str(k).lower() != "null"), kind[0] if kind else None
-        )
+        kind = next((k for k in kind if str(k).lower() != "null"), kind[0] if kind else None)
     if kind is None:
         if "properties" in schema:
             return "object"
         if "items" in schema:
             return "array"
         return None
-    return str(
-        kind
-    ).lower()  # Gemini's OpenAPI-style schemas use upper-case type names.
+    return str(kind).lower()  # Gemini's OpenAPI-style schemas use upper-case type names.
 
 
 def _is_null(option: Any) -> bool:
@@ -198,11 +177,7 @@ def _string_for(name: str, schema: dict[str, Any]) -> str:
     else:
         lowered = name.lower()
         value = next(
-            (
-                text
-                for fragments, text in _STRING_BY_NAME
-                if any(f in lowered for f in fragments)
-            ),
+            (text for fragments, text in _STRING_BY_NAME if any(f in lowered for f in fragments)),
             f"Example {name.replace('_', ' ')}".strip() if name else "Example text",
         )
     min_length = int(schema.get("minLength", 0))

@@ -1,0 +1,139 @@
+"""Emulated AWS for local mode: a moto server at a fixed endpoint, provisioned like the stack.
+
+The resources mirror what `infra/` deploys for the chosen environment (same config object): the
+jobs table (on-demand, TTL on `ttl`, point-in-time recovery), the jobs queue with its DLQ and the
+environment's maxReceiveCount, the BYOK KMS key and the system OpenAI key secret. The AWS CLI and
+boto3 can inspect them with `--endpoint-url` and any credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Self
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from infra.config import EnvironmentConfig
+
+REGION = "us-east-1"
+FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+_QUEUE_RETENTION_SECONDS = 4 * 24 * 3600
+_DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class LocalResources:
+    table_name: str
+    queue_url: str
+    queue_arn: str
+    dlq_url: str
+    dlq_arn: str
+    byok_key_arn: str
+    system_secret_arn: str
+
+
+class AwsEmulator:
+    """moto's threaded server on `host:port`: every AWS service at one endpoint."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 4566) -> None:
+        self._host = host
+        self._port = port
+        self._server: ThreadedMotoServer | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self._host}:{self._port}"
+
+    def start(self) -> Self:
+        # One line per request from werkzeug would drown the handlers' logs.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
+        self._server.start()
+        if self._port == 0:
+            self._port = self._server.get_host_and_port()[1]
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint_url, **FAKE_CREDENTIALS)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def provision(
+    aws: AwsEmulator, config: EnvironmentConfig, *, system_openai_key: str | None
+) -> LocalResources:
+    """Create the stack's data-plane resources. `system_openai_key=None` leaves the secret without
+    a value, so system-path jobs fail with `configuration_error` as they would in the cloud."""
+    prefix = f"cv-ai-jobs-{config.name}"
+    table_name = _jobs_table(aws.client("dynamodb"), f"{prefix}-jobs")
+    sqs = aws.client("sqs")
+    dlq_url, dlq_arn = _queue(
+        sqs, f"{prefix}-jobs-dlq", {"MessageRetentionPeriod": str(_DLQ_RETENTION_SECONDS)}
+    )
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": config.max_receive_count}
+    queue_url, queue_arn = _queue(
+        sqs,
+        f"{prefix}-jobs",
+        {
+            "VisibilityTimeout": str(config.queue_visibility_timeout_seconds),
+            "MessageRetentionPeriod": str(_QUEUE_RETENTION_SECONDS),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )
+    kms = aws.client("kms")
+    key_arn = kms.create_key(
+        Description=f"{prefix}: seals BYOK keys (local)",
+        KeySpec="SYMMETRIC_DEFAULT",
+        KeyUsage="ENCRYPT_DECRYPT",
+    )["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName=f"alias/{prefix}-byok", TargetKeyId=key_arn)
+    secret_args: dict[str, str] = {"Name": f"{prefix}/system-openai-key"}
+    if system_openai_key:
+        secret_args["SecretString"] = system_openai_key
+    secret_arn = aws.client("secretsmanager").create_secret(**secret_args)["ARN"]
+    return LocalResources(
+        table_name=table_name,
+        queue_url=queue_url,
+        queue_arn=queue_arn,
+        dlq_url=dlq_url,
+        dlq_arn=dlq_arn,
+        byok_key_arn=key_arn,
+        system_secret_arn=secret_arn,
+    )
+
+
+def _jobs_table(dynamodb: Any, name: str) -> str:
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
+    )
+    dynamodb.update_continuous_backups(
+        TableName=name,
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    )
+    return name
+
+
+def _queue(sqs: Any, name: str, attributes: dict[str, str]) -> tuple[str, str]:
+    attributes = {**attributes, "SqsManagedSseEnabled": "true"}
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn

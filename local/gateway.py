@@ -1,0 +1,314 @@
+"""A local stand-in for the REST API in API Gateway, in front of the real api handler.
+
+It does what API Gateway does before and after the api Lambda: route matching (the resources the
+stack creates from the job-type registry), the `X-API-Key` check, CORS preflight, the 10 MB
+payload limit, gateway error responses with CORS headers, and the REST proxy (v1) event and
+response mapping. Everything past the event is the very same handler code that runs in Lambda.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from email.utils import formatdate
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from local.http_server import BackgroundHTTPServer, QuietHandler
+from local.lambda_context import ACCOUNT_ID, LambdaContext, new_context
+
+STAGE = "local"
+PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024  # API Gateway's hard limit
+CORS_ALLOWED_HEADERS = ("Content-Type", "X-API-Key", "X-User-Provider", "X-User-Api-Key")
+API_TIMEOUT_SECONDS = 29  # API Gateway's integration timeout bounds the api function
+
+ApiHandler = Callable[[dict[str, Any], LambdaContext], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    resource: str  # API Gateway's resource path, e.g. "/ai/jobs/{job_id}"
+    methods: tuple[str, ...]
+    path_parameters: dict[str, str] | None
+
+
+class Routes:
+    """The API's resources: `POST /ai/jobs/<job path>` per job type, `GET|DELETE /ai/jobs/{id}`.
+
+    Like API Gateway, a literal resource wins over the `{job_id}` variable one, so `GET
+    /ai/jobs/extract` is not a job lookup but a method the resource does not have.
+    """
+
+    _JOB_ID = re.compile(r"^/ai/jobs/(?P<job_id>[^/]+)$")
+
+    def __init__(self, job_paths: Iterable[str]) -> None:
+        self._job_paths = frozenset(job_paths)
+
+    def match(self, path: str) -> Route | None:
+        if path != "/" and path.endswith("/"):
+            path = path[:-1]
+        for job_path in self._job_paths:
+            if path == f"/ai/jobs/{job_path}":
+                return Route(path, ("POST",), None)
+        found = self._JOB_ID.match(path)
+        if found:
+            return Route("/ai/jobs/{job_id}", ("GET", "DELETE"), {"job_id": unquote(found["job_id"])})
+        return None
+
+
+class _GatewayHandler(QuietHandler):
+    server_owner: LocalGateway
+
+    def _handle(self) -> None:
+        self.server_owner._serve(self)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _handle
+
+
+class LocalGateway(BackgroundHTTPServer):
+    handler_class = _GatewayHandler
+
+    def __init__(
+        self,
+        *,
+        api_handler: ApiHandler,
+        api_key: str,
+        cors_origins: Iterable[str],
+        job_paths: Iterable[str],
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        function_name: str = "cv-ai-jobs-local-api",
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__(host, port)
+        self._api_handler = api_handler
+        self._api_key = api_key
+        self._cors_origins = tuple(cors_origins)
+        self._routes = Routes(job_paths)
+        self._function_name = function_name
+        self._log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        # One warm api function instance: Lambda never runs two events in one process at once,
+        # and Powertools' resolver keeps the current event on the app object.
+        self._invoke_lock = threading.Lock()
+
+    # --- request handling -----------------------------------------------------------------------
+
+    def _serve(self, handler: _GatewayHandler) -> None:
+        started = time.monotonic()
+        request_id = str(uuid.uuid4())
+        status = self._respond(handler, request_id)
+        elapsed_ms = (time.monotonic() - started) * 1000
+        # Path only: a query string is user input that could carry anything.
+        path = urlsplit(handler.path).path
+        self._log(f"[local-gateway] {handler.command} {path} -> {status} ({elapsed_ms:.0f} ms)")
+
+    def _respond(self, handler: _GatewayHandler, request_id: str) -> int:
+        method = handler.command
+        parts = urlsplit(handler.path)
+        origin = handler.headers.get("Origin")
+
+        body_or_status = _read_body(handler)
+        if isinstance(body_or_status, int):
+            handler.close_connection = True
+            return self._gateway_error(handler, body_or_status, "Request Too Long", origin, request_id)
+        raw_body = body_or_status
+
+        route = self._routes.match(parts.path)
+        if route is None or (method not in route.methods and method != "OPTIONS"):
+            return self._gateway_error(handler, 403, "Missing Authentication Token", origin, request_id)
+        if method == "OPTIONS":
+            return self._preflight(handler, route, origin, request_id)
+        if handler.headers.get("X-API-Key") != self._api_key:  # header lookup is case-insensitive
+            return self._gateway_error(handler, 403, "Forbidden", origin, request_id)
+
+        event = self._event(handler, route, parts.query, raw_body, request_id)
+        context = new_context(self._function_name, memory_mb=512, timeout_seconds=API_TIMEOUT_SECONDS)
+        try:
+            with self._invoke_lock:
+                result = self._api_handler(event, context)
+            status, headers, body = _proxy_response(result)
+        except Exception as error:  # noqa: BLE001 - any function error is API Gateway's 502
+            self._log(f"[local-gateway] api function failed: {type(error).__name__}")
+            return self._gateway_error(handler, 502, "Internal server error", origin, request_id)
+        headers += [
+            ("x-amzn-RequestId", request_id),
+            ("x-amz-apigw-id", request_id[:16]),
+            ("Date", formatdate(usegmt=True)),
+        ]
+        handler.send(status, body, headers)
+        return status
+
+    def _preflight(self, handler: _GatewayHandler, route: Route, origin: str | None, request_id: str) -> int:
+        # API Gateway answers preflight itself (a mock integration, no API key needed).
+        headers = self._cors_headers(origin, route.methods)
+        headers += [("Access-Control-Max-Age", "600"), ("x-amzn-RequestId", request_id)]
+        handler.send(204, b"", headers)
+        return 204
+
+    def _gateway_error(
+        self,
+        handler: _GatewayHandler,
+        status: int,
+        message: str,
+        origin: str | None,
+        request_id: str,
+    ) -> int:
+        # The stack gives API Gateway's own 4XX/5XX responses CORS headers, so a browser can read
+        # them; the body is API Gateway's, not the api function's error shape.
+        headers = [
+            ("Content-Type", "application/json"),
+            ("x-amzn-RequestId", request_id),
+            ("x-amzn-ErrorType", _ERROR_TYPES.get(message, "UnknownException")),
+            *self._cors_headers(origin, ("GET", "POST", "DELETE")),
+        ]
+        handler.send(status, json.dumps({"message": message}).encode(), headers)
+        return status
+
+    def _cors_headers(self, origin: str | None, methods: Iterable[str]) -> list[tuple[str, str]]:
+        if origin is not None and origin in self._cors_origins:
+            allowed = origin
+        else:
+            # Like the CDK's preflight template: an unlisted origin gets the first listed one,
+            # which the browser then refuses.
+            allowed = self._cors_origins[0] if self._cors_origins else "*"
+        return [
+            ("Access-Control-Allow-Origin", allowed),
+            ("Access-Control-Allow-Headers", ",".join(CORS_ALLOWED_HEADERS)),
+            ("Access-Control-Allow-Methods", ",".join(["OPTIONS", *methods])),
+            ("Vary", "Origin"),
+        ]
+
+    # --- the proxy event ------------------------------------------------------------------------
+
+    def _event(
+        self,
+        handler: _GatewayHandler,
+        route: Route,
+        query: str,
+        raw_body: bytes,
+        request_id: str,
+    ) -> dict[str, Any]:
+        multi_headers: dict[str, list[str]] = {}
+        for name, value in handler.headers.items():
+            multi_headers.setdefault(name, []).append(value)
+        source_ip = handler.client_address[0]
+        multi_headers.setdefault("X-Forwarded-For", [source_ip])
+        multi_headers.setdefault("X-Forwarded-Proto", ["http"])
+        multi_headers.setdefault("X-Forwarded-Port", [str(self.port)])
+        multi_headers.setdefault(
+            "X-Amzn-Trace-Id", [f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"]
+        )
+        headers = {name: values[-1] for name, values in multi_headers.items()}
+        multi_query = parse_qs(query, keep_blank_values=True)
+        body, is_base64 = _event_body(raw_body)
+        path = urlsplit(handler.path).path
+        now = time.time()
+        return {
+            "resource": route.resource,
+            "path": path,
+            "httpMethod": handler.command,
+            "headers": headers,
+            "multiValueHeaders": multi_headers,
+            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": route.path_parameters,
+            "stageVariables": None,
+            "requestContext": {
+                "resourceId": "local",
+                "resourcePath": route.resource,
+                "httpMethod": handler.command,
+                "extendedRequestId": request_id[:16],
+                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+                "path": f"/{STAGE}{path}",
+                "accountId": ACCOUNT_ID,
+                "protocol": handler.request_version,
+                "stage": STAGE,
+                "domainPrefix": "localhost",
+                "requestTimeEpoch": int(now * 1000),
+                "requestId": request_id,
+                "identity": {
+                    "cognitoIdentityPoolId": None,
+                    "accountId": None,
+                    "cognitoIdentityId": None,
+                    "caller": None,
+                    "sourceIp": source_ip,
+                    "principalOrgId": None,
+                    "accessKey": None,
+                    "cognitoAuthenticationType": None,
+                    "cognitoAuthenticationProvider": None,
+                    "userArn": None,
+                    "userAgent": headers.get("User-Agent"),
+                    "user": None,
+                    "apiKey": self._api_key,
+                    "apiKeyId": "local-api-key",
+                },
+                "domainName": f"{self._host}:{self.port}",
+                "apiId": "local",
+            },
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+
+
+_ERROR_TYPES = {
+    "Forbidden": "ForbiddenException",
+    "Missing Authentication Token": "MissingAuthenticationTokenException",
+    "Request Too Long": "RequestTooLargeException",
+    "Internal server error": "InternalServerErrorException",
+}
+
+
+def _read_body(handler: QuietHandler) -> bytes | int:
+    """The request body, or 413 when it is over API Gateway's limit (without reading it all)."""
+    if "chunked" in (handler.headers.get("Transfer-Encoding") or "").lower():
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+            total += size
+            if total > PAYLOAD_LIMIT_BYTES:
+                return 413
+            chunks.append(handler.rfile.read(size))
+            handler.rfile.readline()
+    length = int(handler.headers.get("Content-Length") or 0)
+    if length > PAYLOAD_LIMIT_BYTES:
+        return 413
+    return handler.rfile.read(length) if length > 0 else b""
+
+
+def _event_body(raw: bytes) -> tuple[str | None, bool]:
+    if not raw:
+        return None, False
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(raw).decode("ascii"), True
+
+
+def _proxy_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Map the function's proxy response like API Gateway does (a malformed one is a 502)."""
+    if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+        raise ValueError("malformed Lambda proxy response")
+    multi: dict[str, list[str]] = {
+        name: [str(v) for v in values] for name, values in (result.get("multiValueHeaders") or {}).items()
+    }
+    for name, value in (result.get("headers") or {}).items():
+        if name not in multi:
+            multi[name] = [str(value)]
+    if not any(name.lower() == "content-type" for name in multi):
+        multi["Content-Type"] = ["application/json"]
+    headers = [(name, value) for name, values in multi.items() for value in values]
+    body = result.get("body") or ""
+    payload = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+    return result["statusCode"], headers, payload

@@ -1,0 +1,224 @@
+"""Run the whole service on this machine: `python -m local.run` (from the repository root).
+
+Emulated AWS (moto) provisioned from the same environment settings as the stack, the local API
+gateway in front of the real api handler, and the SQS poller in front of the real worker handler.
+With FAKE_LLM=1 the worker talks to local fake provider servers instead of OpenAI and Gemini.
+
+Environment: LOCAL_ENV (cdk.json environment, default dev), LOCAL_API_PORT (3000), LOCAL_AWS_PORT
+(4566), LOCAL_API_KEY (local-dev-key), FAKE_LLM, OPENAI_API_KEY (the system key when not faking),
+OPENAI_BASE_URL / GEMINI_BASE_URL (provider endpoints when not faking), LOCAL_SQS_CAPTURE_FILE
+(append every received SQS message as JSON, for tests), LOCAL_RETRY_VISIBILITY_SECONDS (3).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+for _path in (REPO_ROOT / "functions", REPO_ROOT):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from infra.config import EnvironmentConfig, environment_config_from_file  # noqa: E402
+from local.aws_emulator import FAKE_CREDENTIALS, REGION, AwsEmulator, LocalResources, provision  # noqa: E402
+from local.fake_providers import FakeGeminiServer, FakeOpenAIServer  # noqa: E402
+from local.gateway import LocalGateway  # noqa: E402
+from local.sqs_poller import SqsPoller  # noqa: E402
+
+HOST = "127.0.0.1"
+FAKE_SYSTEM_KEY = "sk-local-fake-system-key"
+SERVICE_NAME = "cv-ai-jobs"
+METRICS_NAMESPACE = "CvAiJobs"
+# Read by the SDKs themselves when no explicit value is passed: removed from the handlers' view so a
+# worker that forgot to pass its key cannot quietly work locally.
+_PROVIDER_ENV_KEYS = ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def handler_environment(
+    config: EnvironmentConfig,
+    resources: LocalResources,
+    *,
+    aws_endpoint: str,
+    openai_base_url: str | None,
+    gemini_base_url: str | None,
+) -> dict[str, str]:
+    """The variables both functions get in the stack, pointed at the local resources."""
+    env = {
+        "JOBS_TABLE_NAME": resources.table_name,
+        "JOBS_QUEUE_URL": resources.queue_url,
+        "BYOK_KEY_ARN": resources.byok_key_arn,
+        "JOB_TTL_SECONDS": str(config.job_ttl_seconds),
+        "SYSTEM_PATH_ENABLED": "true" if config.system_path_enabled else "false",
+        "CORS_ALLOWED_ORIGINS": ",".join(config.cors_allowed_origins),
+        "SYSTEM_OPENAI_SECRET_ARN": resources.system_secret_arn,
+        "OPENAI_MODEL": config.openai_model,
+        "GEMINI_MODEL": config.gemini_model,
+        "AWS_ENDPOINT_URL": aws_endpoint,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": FAKE_CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIALS["aws_secret_access_key"],
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_DEV": "false",
+    }
+    if openai_base_url:
+        env["OPENAI_BASE_URL"] = openai_base_url
+    if gemini_base_url:
+        env["GEMINI_BASE_URL"] = gemini_base_url
+    return env
+
+
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+    config = environment_config_from_file(os.environ.get("LOCAL_ENV", "dev"))
+    fake_llm = _flag("FAKE_LLM")
+    api_port = int(os.environ.get("LOCAL_API_PORT", "3000"))
+    aws_port = int(os.environ.get("LOCAL_AWS_PORT", "4566"))
+    api_key = os.environ.get("LOCAL_API_KEY", "local-dev-key")
+    system_key = FAKE_SYSTEM_KEY if fake_llm else os.environ.get("OPENAI_API_KEY") or None
+    for name in _PROVIDER_ENV_KEYS:
+        os.environ.pop(name, None)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+
+    stopping = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+
+    started: list[Any] = []  # stopped in reverse order
+    try:
+        aws = AwsEmulator(HOST, aws_port).start()
+        started.append(aws)
+        resources = provision(aws, config, system_openai_key=system_key)
+
+        openai_base_url = os.environ.get("OPENAI_BASE_URL")
+        gemini_base_url = os.environ.get("GEMINI_BASE_URL")
+        if fake_llm:
+            fake_openai = FakeOpenAIServer(HOST).start()
+            fake_gemini = FakeGeminiServer(HOST).start()
+            started += [fake_openai, fake_gemini]
+            openai_base_url, gemini_base_url = fake_openai.base_url, fake_gemini.url
+
+        os.environ.update(
+            handler_environment(
+                config,
+                resources,
+                aws_endpoint=aws.endpoint_url,
+                openai_base_url=openai_base_url,
+                gemini_base_url=gemini_base_url,
+            )
+        )
+        # Imported only now: the handlers read their settings from the environment set above.
+        from cv_jobs.api.handler import lambda_handler as api_handler
+        from cv_jobs.job_types import JOB_TYPES
+        from cv_jobs.worker.handler import lambda_handler as worker_handler
+
+        gateway = LocalGateway(
+            api_handler=api_handler,
+            api_key=api_key,
+            cors_origins=config.cors_allowed_origins,
+            job_paths=[job_type.path for job_type in JOB_TYPES],
+            host=HOST,
+            port=api_port,
+            log=_log,
+        ).start()
+        started.append(gateway)
+        poller = SqsPoller(
+            sqs=aws.client("sqs"),
+            queue_url=resources.queue_url,
+            queue_arn=resources.queue_arn,
+            worker_handler=worker_handler,
+            batch_size=config.worker_batch_size,
+            timeout_seconds=config.worker_timeout_seconds,
+            retry_visibility_seconds=int(os.environ.get("LOCAL_RETRY_VISIBILITY_SECONDS", "3")),
+            capture_file=os.environ.get("LOCAL_SQS_CAPTURE_FILE") or None,
+            log=_log,
+        ).start()
+        started.append(poller)
+
+        _banner(
+            config,
+            resources,
+            api_url=gateway.url,
+            aws_endpoint=aws.endpoint_url,
+            api_key=api_key,
+            fake_llm=fake_llm,
+            system_key_set=system_key is not None,
+            openai_base_url=openai_base_url,
+            gemini_base_url=gemini_base_url,
+        )
+        stopping.wait()
+        _log("[local] stopping...")
+    finally:
+        for component in reversed(started):
+            component.stop()
+    _log("[local] stopped")
+    return 0
+
+
+def _banner(
+    config: EnvironmentConfig,
+    resources: LocalResources,
+    *,
+    api_url: str,
+    aws_endpoint: str,
+    api_key: str,
+    fake_llm: bool,
+    system_key_set: bool,
+    openai_base_url: str | None,
+    gemini_base_url: str | None,
+) -> None:
+    providers = (
+        "FAKE local servers (FAKE_LLM=1) - no real model is called"
+        if fake_llm
+        else f"real (OpenAI {openai_base_url or 'api.openai.com'}, "
+        f"Gemini {gemini_base_url or 'generativelanguage.googleapis.com'})"
+    )
+    system_key = "set" if system_key_set else "NOT set (system-path jobs fail: configuration_error)"
+    sample = REPO_ROOT.parent / "shared" / "samples" / "cv_backend_engineer.txt"
+    lines = [
+        "",
+        f"CV AI Jobs - local mode (environment {config.name!r})",
+        f"  API           {api_url}   (X-API-Key: {api_key})",
+        f"  AWS endpoint  {aws_endpoint}   (region {REGION}, any credentials)",
+        f"  jobs table    {resources.table_name}",
+        f"  jobs queue    {resources.queue_url}  (DLQ after {config.max_receive_count} receives)",
+        f"  providers     {providers}",
+        f"  system key    {system_key}; system path {'on' if config.system_path_enabled else 'off'}",
+        "",
+        "  Create a job:",
+        "    python3 -c 'import json,sys; print(json.dumps({\"cv_text\": open(sys.argv[1]).read()}))' \\",
+        f"      {sample} \\",
+        f"      | curl -s -X POST {api_url}/ai/jobs/extract -H 'X-API-Key: {api_key}' \\",
+        "          -H 'Content-Type: application/json' --data @-",
+        "  Poll it:",
+        f"    curl -s {api_url}/ai/jobs/<job_id> -H 'X-API-Key: {api_key}'",
+        "  Inspect AWS:",
+        f"    aws --endpoint-url {aws_endpoint} --region {REGION} \\",
+        f"      dynamodb scan --table-name {resources.table_name}",
+        "",
+        "Ctrl-C to stop.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
