@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 RequestT = TypeVar("RequestT", bound=BaseModel)
 OutputT = TypeVar("OutputT", bound=BaseModel)
@@ -29,25 +29,16 @@ class OutputModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-CvText = Annotated[str, StringConstraints(min_length=1, max_length=CV_MAX_CHARS)]
+def _has_enough_words(text: str) -> str:
+    if len(text.split()) < CV_MIN_WORDS:
+        raise ValueError(f"a CV needs at least {CV_MIN_WORDS} words")
+    return text
+
+
+CvText = Annotated[
+    str, StringConstraints(min_length=1, max_length=CV_MAX_CHARS), AfterValidator(_has_enough_words)
+]
 JobDescription = Annotated[str, StringConstraints(min_length=1, max_length=JOB_DESCRIPTION_MAX_CHARS)]
-
-
-def require_min_words(text: str, field: str, minimum: int = CV_MIN_WORDS) -> None:
-    if len(text.split()) < minimum:
-        raise ValueError(f"{field} needs at least {minimum} words to be a CV")
-
-
-class CvTextCheck(RequestModel):
-    """Mixin for requests whose CV arrives as text: a CV of a few words is refused."""
-
-    @model_validator(mode="after")
-    def _cv_has_substance(self) -> CvTextCheck:
-        for field in ("cv_text", "user_cv_text"):
-            value = getattr(self, field, None)
-            if isinstance(value, str):
-                require_min_words(value, field)
-        return self
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from cv_jobs.job_types.base import CvText, CvTextCheck, JobDescription, JobType, OutputModel
+from cv_jobs.job_types.base import CvText, JobDescription, JobType, OutputModel, RequestModel
 from cv_jobs.job_types.dates import DateValue, parse_cv_date
 
 # --- request -------------------------------------------------------------------------------
 
 
-class ExtractRequest(CvTextCheck):
+class ExtractRequest(RequestModel):
     cv_text: CvText
     job_description: JobDescription | None = None
 
