@@ -3,6 +3,7 @@ environment pointing at them."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ os.environ["POWERTOOLS_SERVICE_NAME"] = "cv-ai-jobs-test"
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "CvAiJobsTest"
 
 from cv_jobs.api import handler as api_handler
+from cv_jobs.observability import logger
 from cv_jobs.worker import handler as worker_handler
 
 REGION = "us-east-1"
@@ -105,3 +107,28 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         yield Aws(table, sqs, kms, secrets, queue_url, dlq_url, key_arn, secret_arn, env)
         api_handler._app.cache_clear()
         worker_handler._runner.cache_clear()
+
+
+class Logs:
+    """What the service's logger wrote during a test (the same JSON lines CloudWatch gets)."""
+
+    def __init__(self, stream: io.StringIO) -> None:
+        self._stream = stream
+
+    @property
+    def text(self) -> str:
+        return self._stream.getvalue()
+
+    def messages(self) -> list[str]:
+        return [json.loads(line)["message"] for line in self.text.splitlines() if line.startswith("{")]
+
+
+@pytest.fixture
+def logs() -> Iterator[Logs]:
+    handler = logger.registered_handler
+    stream = io.StringIO()
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        yield Logs(stream)
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]

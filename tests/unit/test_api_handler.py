@@ -10,7 +10,7 @@ import pytest
 from cv_jobs.api.handler import lambda_handler
 from cv_jobs.aws.key_sealer import KeySealer, KeyUnsealingError
 from cv_jobs.credentials import Provider
-from tests.unit.conftest import CANARIES, CANARY_GEMINI_KEY, CANARY_OPENAI_KEY, Aws
+from tests.unit.conftest import CANARIES, CANARY_GEMINI_KEY, CANARY_OPENAI_KEY, Aws, Logs
 from tests.unit.events import api_context, api_event, job_event
 from tests.unit.samples import sample
 
@@ -248,11 +248,10 @@ def test_cors_headers_for_an_allowed_origin(aws: Aws) -> None:
     assert headers["access-control-allow-origin"] == ["http://localhost:5173"]
 
 
-def test_no_key_reaches_the_logs(aws: Aws, capfd: pytest.CaptureFixture[str]) -> None:
+def test_no_key_reaches_the_logs(aws: Aws, logs: Logs) -> None:
     create(BYOK_OPENAI)
     create({"X-User-Provider": "gemini", "X-User-Api-Key": CANARY_GEMINI_KEY})
     create({"X-User-Provider": "openai"})
-    logs = capfd.readouterr().out
-    assert '"job queued"' in logs
-    assert '"user_key_length": 38' in logs
-    assert not any(canary in logs for canary in CANARIES)
+    assert logs.messages().count("job queued") == 2
+    assert '"user_key_length":38' in logs.text
+    assert not any(canary in logs.text for canary in CANARIES)
