@@ -22,6 +22,7 @@ os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "CvAiJobsTest"
 from cv_jobs.api import handler as api_handler
 from cv_jobs.observability import logger
 from cv_jobs.worker import handler as worker_handler
+from local.fake_providers import FakeGeminiServer, FakeOpenAIServer
 
 REGION = "us-east-1"
 
@@ -132,3 +133,28 @@ def logs() -> Iterator[Logs]:
         yield Logs(stream)
     finally:
         handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+@dataclass
+class Providers:
+    openai: FakeOpenAIServer
+    gemini: FakeGeminiServer
+
+
+@pytest.fixture(scope="session")
+def _provider_servers() -> Iterator[Providers]:
+    with FakeOpenAIServer() as openai_server, FakeGeminiServer() as gemini_server:
+        yield Providers(openai_server, gemini_server)
+
+
+@pytest.fixture
+def providers(_provider_servers: Providers, aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Providers]:
+    """Recording fake OpenAI and Gemini servers (real HTTP on loopback), the worker pointed at them."""
+    _provider_servers.openai.clear()
+    _provider_servers.gemini.clear()
+    monkeypatch.setenv("OPENAI_BASE_URL", _provider_servers.openai.base_url)
+    monkeypatch.setenv("GEMINI_BASE_URL", _provider_servers.gemini.url)
+    worker_handler._runner.cache_clear()
+    yield _provider_servers
+    _provider_servers.openai.clear()
+    _provider_servers.gemini.clear()

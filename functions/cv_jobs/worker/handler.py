@@ -53,5 +53,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     async def handle(record: SQSRecord) -> None:
         await asyncio.to_thread(runner.run, job_message(record), deadline)
 
-    processor = AsyncBatchProcessor(event_type=EventType.SQS)
+    # When every record fails, report each one rather than raise: the same retry, without an
+    # invocation error that would read as a crash in the metrics.
+    processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return dict(async_process_partial_response(event, handle, processor, context))

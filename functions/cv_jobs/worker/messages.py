@@ -25,7 +25,7 @@ def job_message(record: SQSRecord) -> JobMessage:
     try:
         body = json.loads(record.body)
         attributes = record.message_attributes
-        sealed = attributes.get(SEALED_KEY_ATTRIBUTE)
+        sealed = attributes[SEALED_KEY_ATTRIBUTE]  # the wrapper's [] answers None when absent
         return JobMessage(
             job_id=str(body["job_id"]),
             job_type=str(body["job_type"]),
@@ -38,7 +38,7 @@ def job_message(record: SQSRecord) -> JobMessage:
 
 
 def _string(attributes: Any, name: str) -> str:
-    attribute = attributes.get(name)
+    attribute = attributes[name]
     if attribute is None or not attribute.string_value:
         raise KeyError(name)
     return str(attribute.string_value)
