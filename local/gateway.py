@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -140,7 +139,6 @@ class LocalGateway(BackgroundHTTPServer):
         headers += [
             ("x-amzn-RequestId", request_id),
             ("x-amz-apigw-id", request_id[:16]),
-            ("Date", formatdate(usegmt=True)),
         ]
         handler.send(status, body, headers)
         return status

@@ -11,6 +11,8 @@ class QuietHandler(BaseHTTPRequestHandler):
     """HTTP/1.1 (keep-alive, as real clients expect) without the per-request stderr lines."""
 
     protocol_version = "HTTP/1.1"
+    server_version = "local"
+    sys_version = ""
 
     def log_message(self, format: str, *args: object) -> None:
         pass

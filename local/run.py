@@ -1,7 +1,8 @@
 """Run the whole service on this machine: `python -m local.run` (from the repository root).
 
 Emulated AWS (moto) provisioned from the same environment settings as the stack, the local API
-gateway in front of the real api handler, and the SQS poller in front of the real worker handler.
+gateway in front of the real api handler (in this process), and the SQS poller in front of the real
+worker handler (in a child process: in the cloud they are two functions that share no memory).
 With FAKE_LLM=1 the worker talks to local fake provider servers instead of OpenAI and Gemini.
 
 Environment: LOCAL_ENV (cdk.json environment, default dev), LOCAL_API_PORT (3000), LOCAL_AWS_PORT
@@ -16,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ from infra.config import EnvironmentConfig, environment_config_from_file  # noqa
 from local.aws_emulator import FAKE_CREDENTIALS, REGION, AwsEmulator, LocalResources, provision  # noqa: E402
 from local.fake_providers import FakeGeminiServer, FakeOpenAIServer  # noqa: E402
 from local.gateway import LocalGateway  # noqa: E402
-from local.sqs_poller import SqsPoller  # noqa: E402
+from local.worker_process import WorkerProcess, WorkerProcessSettings  # noqa: E402
 
 HOST = "127.0.0.1"
 FAKE_SYSTEM_KEY = "sk-local-fake-system-key"
@@ -86,7 +88,9 @@ def _log(line: str) -> None:
 
 
 def main() -> int:
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    # Powertools warns on every invocation that emits no metric (a GET); noise locally.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     config = environment_config_from_file(os.environ.get("LOCAL_ENV", "dev"))
     fake_llm = _flag("FAKE_LLM")
     api_port = int(os.environ.get("LOCAL_API_PORT", "3000"))
@@ -128,8 +132,20 @@ def main() -> int:
         # Imported only now: the handlers read their settings from the environment set above.
         from cv_jobs.api.handler import lambda_handler as api_handler
         from cv_jobs.job_types import JOB_TYPES
-        from cv_jobs.worker.handler import lambda_handler as worker_handler
 
+        # The worker is a separate function: its own process, started with this environment.
+        worker = WorkerProcess(
+            WorkerProcessSettings(
+                aws_endpoint=aws.endpoint_url,
+                queue_url=resources.queue_url,
+                queue_arn=resources.queue_arn,
+                batch_size=config.worker_batch_size,
+                timeout_seconds=config.worker_timeout_seconds,
+                retry_visibility_seconds=int(os.environ.get("LOCAL_RETRY_VISIBILITY_SECONDS", "3")),
+                capture_file=os.environ.get("LOCAL_SQS_CAPTURE_FILE") or None,
+            )
+        ).start()
+        started.append(worker)
         gateway = LocalGateway(
             api_handler=api_handler,
             api_key=api_key,
@@ -140,18 +156,6 @@ def main() -> int:
             log=_log,
         ).start()
         started.append(gateway)
-        poller = SqsPoller(
-            sqs=aws.client("sqs"),
-            queue_url=resources.queue_url,
-            queue_arn=resources.queue_arn,
-            worker_handler=worker_handler,
-            batch_size=config.worker_batch_size,
-            timeout_seconds=config.worker_timeout_seconds,
-            retry_visibility_seconds=int(os.environ.get("LOCAL_RETRY_VISIBILITY_SECONDS", "3")),
-            capture_file=os.environ.get("LOCAL_SQS_CAPTURE_FILE") or None,
-            log=_log,
-        ).start()
-        started.append(poller)
 
         _banner(
             config,

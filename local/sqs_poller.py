@@ -113,7 +113,9 @@ class SqsPoller:
         try:
             response = self._worker_handler({"Records": records}, context)
         except Exception as error:  # noqa: BLE001 - a failed invocation fails the batch
-            self._log(f"[local-sqs] worker raised {type(error).__name__}: the whole batch is retried")
+            # Lambda's runtime logs an unhandled error's message too.
+            self._log(f"[local-sqs] worker raised {type(error).__name__}: {error}")
+            self._log("[local-sqs] the whole batch is retried")
             return all_ids
         if time.monotonic() - started > self._timeout_seconds:
             self._log("[local-sqs] worker ran past its timeout: the whole batch is retried")

@@ -1,0 +1,171 @@
+"""Helpers of the e2e suite: canary keys, sample CVs, the recording gateway client, the stack handle.
+
+Every HTTP exchange a test makes with the gateway is recorded, so the leak test can search all of
+them for keys. Jobs carry a unique marker line in their CV so a test can find its own provider calls.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+from local.fake_providers import FakeGeminiServer, FakeOpenAIServer
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# CI checks the repository out with `shared/` beside it.
+SAMPLES = REPO_ROOT.parent / "shared" / "samples"
+
+OPENAI_BYOK_KEY = "sk-canary-openai-byok-0123456789abcdef"
+OPENAI_BYOK_KEY_2 = "sk-canary-openai-byok-case-0123456789abcdef"
+GEMINI_BYOK_KEY = "AIza-canary-gemini-byok-0123456789"
+SYSTEM_KEY = "sk-canary-system-0123456789abcdef"
+CANARY_KEYS = (OPENAI_BYOK_KEY, OPENAI_BYOK_KEY_2, GEMINI_BYOK_KEY, SYSTEM_KEY)
+
+GATEWAY_API_KEY = "e2e-gateway-api-key"
+TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
+STARTUP_TIMEOUT_SECONDS = 30
+SHUTDOWN_TIMEOUT_SECONDS = 15
+
+
+def sample_cv(name: str = "cv_backend_engineer.txt") -> str:
+    path = SAMPLES / name
+    if not path.is_file():
+        pytest.fail(f"sample CV missing: {path} (shared/samples must sit beside the repository)")
+    return path.read_text(encoding="utf-8")
+
+
+def marked_cv(name: str = "cv_backend_engineer.txt") -> tuple[str, str]:
+    """A realistic CV with a unique line, to find this job's provider calls and records."""
+    marker = f"e2e-marker-{uuid.uuid4().hex}"
+    return f"{sample_cv(name)}\nReference: {marker}\n", marker
+
+
+@dataclass(frozen=True)
+class Exchange:
+    method: str
+    url: str
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: str
+
+
+@dataclass
+class GatewayClient:
+    """Talks to the local gateway over HTTP and keeps every response it saw."""
+
+    base_url: str
+    api_key: str
+    exchanges: list[Exchange] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        api_key: str | None = "default",
+    ) -> httpx.Response:
+        sent = dict(headers or {})
+        if api_key == "default":
+            sent["X-API-Key"] = self.api_key
+        elif api_key is not None:
+            sent["X-API-Key"] = api_key
+        response = httpx.request(method, self.base_url + path, json=json_body, headers=sent, timeout=10)
+        with self._lock:
+            self.exchanges.append(
+                Exchange(
+                    method,
+                    path,
+                    response.status_code,
+                    tuple(response.headers.multi_items()),
+                    response.text,
+                )
+            )
+        return response
+
+    def create_job(
+        self, job_path: str, body: dict[str, Any], headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        return self.request("POST", f"/ai/jobs/{job_path}", json_body=body, headers=headers, **kwargs)
+
+    def get_job(self, job_id: str) -> httpx.Response:
+        return self.request("GET", f"/ai/jobs/{job_id}")
+
+    def wait_until_finished(self, job_id: str, timeout: float = 15.0) -> dict[str, Any]:
+        """Poll with backoff, as the frontend does, until the job is terminal."""
+        deadline = time.monotonic() + timeout
+        delay = 0.1
+        while True:
+            response = self.get_job(job_id)
+            assert response.status_code == 200, response.text
+            job = response.json()
+            if job["status"] in TERMINAL_STATUSES:
+                return job
+            if time.monotonic() > deadline:
+                pytest.fail(f"job {job_id} still {job['status']!r} after {timeout} s: {job}")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 1.0)
+
+
+@dataclass
+class LocalStack:
+    process: subprocess.Popen[bytes]
+    api_url: str
+    aws_endpoint: str
+    log_path: Path
+    capture_path: Path
+    openai: FakeOpenAIServer
+    gemini: FakeGeminiServer
+
+    def aws(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def captured_messages(self) -> list[dict[str, Any]]:
+        if not self.capture_path.exists():
+            return []
+        lines = self.capture_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def table_items(self) -> list[dict[str, Any]]:
+        dynamodb = self.aws("dynamodb")
+        (table,) = dynamodb.list_tables()["TableNames"]
+        items: list[dict[str, Any]] = []
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+            items.extend(page["Items"])
+        return items
+
+    def queue_url(self, suffix: str) -> str:
+        urls = self.aws("sqs").list_queues()["QueueUrls"]
+        (url,) = [u for u in urls if u.endswith(suffix)]
+        return url
+
+
+def provider_calls_for(server: FakeOpenAIServer | FakeGeminiServer, marker: str) -> list[Any]:
+    """The requests a fake received for the job whose CV carries `marker`."""
+    return [request for request in server.requests if request.mentions(marker)]
+
+
+def items_mentioning(stack: LocalStack, marker: str) -> list[dict[str, Any]]:
+    return [item for item in stack.table_items() if marker in json.dumps(item, default=str)]
