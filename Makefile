@@ -1,0 +1,67 @@
+# The README's two commands: `make run` (local stack) and `make test` (everything CI checks).
+# Both set up what they need first: a virtualenv with pinned Python packages, and Node 22 plus the
+# CDK CLI from npm (jsii runs on it, not on the machine's Node).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+REQUIREMENTS := requirements.txt requirements-dev.txt functions/requirements-api.txt functions/requirements-worker.txt
+PYTHON_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+export JSII_NODE := $(CURDIR)/node_modules/node/bin/node
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: help setup run test lint typecheck unit infra e2e synth clean
+
+help:
+	@echo "make run    set everything up and start the local stack (API on :3000, AWS on :4566)"
+	@echo "make test   set everything up and run lint, type checks and all tests"
+	@echo "make synth  synthesize the CloudFormation template (ENV=dev|prod)"
+
+setup: $(PYTHON_STAMP) $(NODE_STAMP)
+
+$(PYTHON_STAMP): $(REQUIREMENTS)
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) pip install --quiet --python $(PYTHON) -r requirements-dev.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	$(JSII_NODE) --version
+	touch $@
+
+run: setup
+	$(PYTHON) -m local.run
+
+test: setup lint typecheck
+	$(PYTHON) -m pytest
+
+lint: $(PYTHON_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(PYTHON_STAMP)
+	$(VENV)/bin/mypy
+
+unit: setup
+	$(PYTHON) -m pytest tests/unit
+
+infra: setup
+	$(PYTHON) -m pytest tests/infra
+
+e2e: setup
+	$(PYTHON) -m pytest tests/e2e
+
+ENV ?= dev
+synth: setup
+	cdk synth -c env=$(ENV) --app "$(PYTHON) app.py" > /dev/null
+	@echo "template written to cdk.out/"
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
