@@ -10,9 +10,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
+
+
+# The retention periods CloudWatch Logs accepts (RetentionInDays).
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
 
 
 class ConfigError(ValueError):
@@ -44,6 +51,13 @@ class EnvironmentConfig(_Model):
     log_retention_days: int = Field(alias="logRetentionDays", ge=1)
     alarm_email: str | None = Field(alias="alarmEmail", default=None)
     retain_data: bool = Field(alias="retainData")
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _cloudwatch_retention(cls, days: int) -> int:
+        if days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"CloudWatch Logs accepts only {LOG_RETENTION_DAYS} days")
+        return days
 
     @property
     def job_ttl_seconds(self) -> int:

@@ -1,0 +1,224 @@
+"""The HTTP side: the api Lambda behind a REST API with an API key, usage plan and CORS."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.bundling import API
+from infra.config import EnvironmentConfig
+from infra.constructs.log_group import retained_log_group
+from infra.constructs.python_function import PythonFunction
+from infra.nag import acknowledge
+
+HANDLER = "cv_jobs.api.handler.lambda_handler"
+SERVICE_NAME = "cv-ai-jobs-api"
+
+# POST /ai/jobs/<path> for each job type. The job-type registry lives in
+# functions/cv_jobs/job_types (Lambda code is not imported here); keep this list in step with its
+# paths. Planned next: tailor, evaluate, rephrase, recommend, inject-keyword, elaborate,
+# improve-from-feedback.
+JOB_PATHS: tuple[str, ...] = ("extract",)
+
+CORS_ALLOWED_HEADERS = ("Content-Type", "X-API-Key", "X-User-Provider", "X-User-Api-Key")
+CORS_ALLOWED_METHODS = ("GET", "POST", "DELETE", "OPTIONS")
+
+# API Gateway's own errors (missing/invalid API key, throttling, quota, 10 MB body limit, Lambda
+# failures) in the service's error shape. `code` is API Gateway's response type (THROTTLED,
+# QUOTA_EXCEEDED, ...); messageString is already a quoted JSON string.
+GATEWAY_ERROR_TEMPLATE = (
+    '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}, '
+    '"detail": $context.error.messageString}'
+)
+
+# One JSON line per request. Never headers or bodies: X-User-Api-Key and CV text must not be logged.
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "requestTime": "$context.requestTime",
+        "ip": "$context.identity.sourceIp",
+        "apiKeyId": "$context.identity.apiKeyId",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "status": "$context.status",
+        "responseLength": "$context.responseLength",
+        "responseLatency": "$context.responseLatency",
+        "integrationLatency": "$context.integrationLatency",
+        "integrationStatus": "$context.integrationStatus",
+        "errorType": "$context.error.responseType",
+        "errorMessage": "$context.error.message",
+    }
+)
+
+
+class JobsApi(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        table: dynamodb.ITable,
+        queue: sqs.IQueue,
+        byok_key: kms.IKey,
+        job_paths: Sequence[str] = JOB_PATHS,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.lambda_function = PythonFunction(
+            self,
+            "Lambda",
+            config=config,
+            bundle=API,
+            handler=HANDLER,
+            service_name=SERVICE_NAME,
+            description="Validates and queues AI jobs, seals BYOK keys, answers job status",
+            # Validation, one KMS call, one DynamoDB write and one SQS send: well within 10 s.
+            timeout=Duration.seconds(10),
+            memory_size=512,
+            environment={
+                "JOBS_TABLE_NAME": table.table_name,
+                "JOBS_QUEUE_URL": queue.queue_url,
+                "BYOK_KEY_ARN": byok_key.key_arn,
+                "JOB_TTL_SECONDS": str(config.job_ttl_seconds),
+                "SYSTEM_PATH_ENABLED": "true" if config.system_path_enabled else "false",
+                "CORS_ALLOWED_ORIGINS": ",".join(config.cors_allowed_origins),
+            },
+        )
+        self.function = self.lambda_function.function
+        role = self.lambda_function.role
+
+        # Create (conditional put), read and cancel (conditional update); never scan or delete.
+        table.grant(role, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
+        queue.grant(role, "sqs:SendMessage")
+        # Seal only: the api can never unseal a key it has queued.
+        byok_key.grant(role, "kms:Encrypt")
+
+        self.rest_api = self._rest_api(config)
+        self._routes(job_paths)
+        self._gateway_responses(config)
+        self.api_key = self._api_key_and_usage_plan(config)
+
+    def _rest_api(self, config: EnvironmentConfig) -> apigw.RestApi:
+        rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            description=f"CV AI Jobs ({config.name}): asynchronous AI jobs with bring-your-own-key",
+            # Same-region frontend traffic; a CDN or custom domain can be put in front later.
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            # The account-wide API Gateway CloudWatch role is not this stack's to own (see the
+            # APIG6 acknowledgment below).
+            cloud_watch_role=False,
+            deploy_options=apigw.StageOptions(
+                stage_name=config.name,
+                access_log_destination=apigw.LogGroupLogDestination(
+                    retained_log_group(self, "AccessLogs", config)
+                ),
+                access_log_format=apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+                throttling_rate_limit=config.api_throttle.rate_limit,
+                throttling_burst_limit=config.api_throttle.burst_limit,
+            ),
+            default_method_options=apigw.MethodOptions(api_key_required=True),
+            # Preflight requests carry no API key; CDK answers them with a mock integration that
+            # echoes the request's Origin when it is one of the allowed origins.
+            default_cors_preflight_options=apigw.CorsOptions(
+                allow_origins=list(config.cors_allowed_origins),
+                allow_headers=list(CORS_ALLOWED_HEADERS),
+                allow_methods=list(CORS_ALLOWED_METHODS),
+                max_age=Duration.hours(1),
+            ),
+        )
+        # One output (ApiUrl, in the stack) rather than two with the same value.
+        rest_api.node.try_remove_child("Endpoint")
+        acknowledge(
+            rest_api,
+            "AwsSolutions-APIG2",
+            "Requests are validated in the api Lambda (Powertools + Pydantic models per job type), "
+            "which answers 400/413/422 with field paths in the service's error shape; API Gateway "
+            "models would duplicate the job-type registry and answer in another shape.",
+        )
+        acknowledge(
+            rest_api.deployment_stage,
+            "AwsSolutions-APIG3",
+            "No WAF web ACL: every method requires the API key, and the usage plan (per-key "
+            "throttle, daily quota) and stage throttling bound abuse and cost. A web ACL can be "
+            "associated with the stage later without changing this stack.",
+        )
+        acknowledge(
+            rest_api.deployment_stage,
+            "AwsSolutions-APIG6",
+            "Execution logging needs the account-wide API Gateway CloudWatch role, an account "
+            "singleton this stack does not own (feature flag disableCloudWatchRole), and execution "
+            "or data-trace logs can record request headers and bodies, i.e. X-User-Api-Key and "
+            "CVs. JSON access logs (request id, status, latencies, error type) are on instead.",
+        )
+        return rest_api
+
+    def _routes(self, job_paths: Sequence[str]) -> None:
+        # One permission per method (scoped to it); no extra permissions for console test calls.
+        integration = apigw.LambdaIntegration(self.function, allow_test_invoke=False)
+        jobs = self.rest_api.root.add_resource("ai").add_resource("jobs")
+        methods = [jobs.add_resource(path).add_method("POST", integration) for path in job_paths]
+        job = jobs.add_resource("{job_id}")
+        methods += [job.add_method("GET", integration), job.add_method("DELETE", integration)]
+        for method in methods:
+            acknowledge(
+                method,
+                "AwsSolutions-APIG4",
+                "Callers authorize with the API key (required on this method, bound to a usage "
+                "plan): the contract the existing frontend uses. Users bring provider keys, not "
+                "identities, so there is no IAM or Cognito caller to authorize.",
+            )
+            acknowledge(
+                method,
+                "AwsSolutions-COG4",
+                "No Cognito user pool: the frontend calls this API with an API key (the existing "
+                "contract); see the APIG4 acknowledgment.",
+            )
+
+    def _gateway_responses(self, config: EnvironmentConfig) -> None:
+        # Gateway responses can only carry static header values, so they cannot echo the request's
+        # Origin the way the preflight and the Lambda do. One allowed origin: use it. Several: '*'.
+        # That is safe here: the API uses no cookies or credentials (no
+        # Access-Control-Allow-Credentials), and these bodies hold only API Gateway's generic
+        # error text. Picking the first origin instead would hide the real error from the others.
+        origins = config.cors_allowed_origins
+        allow_origin = origins[0] if len(origins) == 1 else "*"
+        headers = {
+            "Access-Control-Allow-Origin": f"'{allow_origin}'",
+            "Access-Control-Allow-Headers": f"'{','.join(CORS_ALLOWED_HEADERS)}'",
+        }
+        for response_id, response_type in (
+            ("Default4xx", apigw.ResponseType.DEFAULT_4_XX),
+            ("Default5xx", apigw.ResponseType.DEFAULT_5_XX),
+        ):
+            self.rest_api.add_gateway_response(
+                response_id,
+                type=response_type,
+                response_headers=headers,
+                templates={"application/json": GATEWAY_ERROR_TEMPLATE},
+            )
+
+    def _api_key_and_usage_plan(self, config: EnvironmentConfig) -> apigw.IApiKey:
+        # API Gateway generates the key's value; it never appears in the template or the code.
+        api_key = self.rest_api.add_api_key(
+            "ApiKey", description=f"Frontend key for CV AI Jobs ({config.name})"
+        )
+        usage_plan = self.rest_api.add_usage_plan(
+            "UsagePlan",
+            description=f"Per-key throttle and daily quota for CV AI Jobs ({config.name})",
+            throttle=apigw.ThrottleSettings(
+                rate_limit=config.api_throttle.rate_limit,
+                burst_limit=config.api_throttle.burst_limit,
+            ),
+            quota=apigw.QuotaSettings(limit=config.api_quota_per_day, period=apigw.Period.DAY),
+            api_stages=[apigw.UsagePlanPerApiStage(api=self.rest_api, stage=self.rest_api.deployment_stage)],
+        )
+        usage_plan.add_api_key(api_key)
+        return api_key

@@ -1,0 +1,32 @@
+"""The KMS key that seals users' own provider keys (BYOK) on their way through SQS."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from infra.config import EnvironmentConfig
+
+
+class ByokKey(Construct):
+    """Used for nothing else, so its key policy and grants describe exactly who may seal/unseal.
+
+    The key policy is CDK's default (the account may delegate through IAM); the api role gets
+    only kms:Encrypt and the worker role only kms:Decrypt, as identity policies.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self,
+            "Key",
+            description="Seals BYOK provider keys in SQS message attributes, bound to their job",
+            key_spec=kms.KeySpec.SYMMETRIC_DEFAULT,
+            key_usage=kms.KeyUsage.ENCRYPT_DECRYPT,
+            enable_key_rotation=True,
+            # A sealed key is only useful while its message is in flight; nothing at rest depends
+            # on this key outside prod's caution.
+            removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+            pending_window=Duration.days(7 if not config.retain_data else 30),
+        )

@@ -1,0 +1,77 @@
+"""The worker Lambda: consumes the jobs queue, unseals BYOK keys, calls the LLM, records results."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.bundling import WORKER
+from infra.config import EnvironmentConfig
+from infra.constructs.python_function import PythonFunction
+
+HANDLER = "cv_jobs.worker.handler.lambda_handler"
+SERVICE_NAME = "cv-ai-jobs-worker"
+
+
+class Worker(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        table: dynamodb.ITable,
+        queue: sqs.IQueue,
+        byok_key: kms.IKey,
+        system_secret: secretsmanager.ISecret,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.lambda_function = PythonFunction(
+            self,
+            "Lambda",
+            config=config,
+            bundle=WORKER,
+            handler=HANDLER,
+            service_name=SERVICE_NAME,
+            description="Runs queued AI jobs with the user's key (BYOK) or the system key",
+            timeout=Duration.seconds(config.worker_timeout_seconds),
+            memory_size=1024,
+            environment={
+                "JOBS_TABLE_NAME": table.table_name,
+                "BYOK_KEY_ARN": byok_key.key_arn,
+                "JOB_TTL_SECONDS": str(config.job_ttl_seconds),
+                "SYSTEM_OPENAI_SECRET_ARN": system_secret.secret_arn,
+                "OPENAI_MODEL": config.openai_model,
+                "GEMINI_MODEL": config.gemini_model,
+            },
+        )
+        self.function = self.lambda_function.function
+        role = self.lambda_function.role
+
+        # Claim and record results: conditional updates of existing records only.
+        table.grant(role, "dynamodb:GetItem", "dynamodb:UpdateItem")
+        # Unseal only; the worker never seals.
+        byok_key.grant(role, "kms:Decrypt")
+        # GetSecretValue alone (no DescribeSecret or version listing).
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"], resources=[system_secret.secret_arn]
+            )
+        )
+
+        # Grants the queue's consume actions to the role.
+        self.function.add_event_source(
+            event_sources.SqsEventSource(
+                queue,
+                batch_size=config.worker_batch_size,
+                max_concurrency=config.worker_max_concurrency,
+                # A failed record is retried alone; the rest of the batch is deleted.
+                report_batch_item_failures=True,
+            )
+        )

@@ -1,0 +1,85 @@
+"""One stack per environment: composes the capability constructs and exports what operators need."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.config import EnvironmentConfig
+from infra.constructs.api import JOB_PATHS, JobsApi
+from infra.constructs.byok_key import ByokKey
+from infra.constructs.jobs_queue import JobsQueue
+from infra.constructs.jobs_table import JobsTable
+from infra.constructs.system_secret import SystemOpenAiSecret
+from infra.constructs.worker import Worker
+
+
+def stack_id(config: EnvironmentConfig) -> str:
+    return f"CvAiJobs-{config.name}"
+
+
+class CvAiJobsStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        job_paths: Sequence[str] = JOB_PATHS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description=f"CV AI Jobs ({config.name}): asynchronous AI jobs with bring-your-own-key",
+            **kwargs,
+        )
+        self.config = config
+
+        self.jobs_table = JobsTable(self, "JobsTable", config=config)
+        self.jobs_queue = JobsQueue(self, "JobsQueue", config=config)
+        self.byok_key = ByokKey(self, "ByokKey", config=config)
+        self.system_secret = SystemOpenAiSecret(self, "SystemOpenAiSecret", config=config)
+
+        self.api = JobsApi(
+            self,
+            "Api",
+            config=config,
+            table=self.jobs_table.table,
+            queue=self.jobs_queue.queue,
+            byok_key=self.byok_key.key,
+            job_paths=job_paths,
+        )
+        self.worker = Worker(
+            self,
+            "Worker",
+            config=config,
+            table=self.jobs_table.table,
+            queue=self.jobs_queue.queue,
+            byok_key=self.byok_key.key,
+            system_secret=self.system_secret.secret,
+        )
+
+        self._outputs()
+
+    def _outputs(self) -> None:
+        # Stable ids: scripts and the README refer to these names.
+        outputs = {
+            "ApiUrl": (self.api.rest_api.url, "Base URL of the REST API (stage included)"),
+            "ApiKeyId": (
+                self.api.api_key.key_id,
+                "API key id; its value: aws apigateway get-api-key --include-value --api-key <id>",
+            ),
+            "JobsTableName": (self.jobs_table.table.table_name, "DynamoDB jobs table"),
+            "JobsQueueUrl": (self.jobs_queue.queue.queue_url, "SQS jobs queue"),
+            "DeadLetterQueueUrl": (self.jobs_queue.dead_letter_queue.queue_url, "SQS dead-letter queue"),
+            "SystemOpenAiSecretArn": (
+                self.system_secret.secret.secret_arn,
+                "Secret to put the system OpenAI key into (plain string)",
+            ),
+        }
+        for output_id, (value, description) in outputs.items():
+            CfnOutput(self, output_id, value=value, description=description)
