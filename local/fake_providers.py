@@ -117,6 +117,12 @@ class FakeProviderServer(BackgroundHTTPServer):
         with self._lock:
             self._scripted.append(_ContentReply(content, finish_reason, delay_seconds))
 
+    def delay_next(self, seconds: float, *, times: int = 1) -> None:
+        """Answer the next `times` authenticated calls normally, but only after `seconds` (a slow
+        provider; or a way to observe a job while it is processing)."""
+        with self._lock:
+            self._scripted.extend([_ContentReply(None, None, seconds)] * times)
+
     def reject_key(self, key: str) -> None:
         """Treat `key` as invalid, like the provider does with a revoked key."""
         with self._lock:
@@ -167,7 +173,7 @@ class FakeProviderServer(BackgroundHTTPServer):
 
 @dataclass(frozen=True)
 class _ContentReply:
-    content: str
+    content: str | None  # None: the usual schema-generated answer
     finish_reason: str | None
     delay_seconds: float
 
@@ -262,7 +268,8 @@ class FakeOpenAIServer(FakeProviderServer):
         content = _openai_content(body.get("response_format"))
         finish_reason, delay = "stop", 0.0
         if isinstance(scripted, _ContentReply):
-            content, delay = scripted.content, scripted.delay_seconds
+            content = content if scripted.content is None else scripted.content
+            delay = scripted.delay_seconds
             finish_reason = scripted.finish_reason or "stop"
         return Reply(
             200,
@@ -395,7 +402,8 @@ class FakeGeminiServer(FakeProviderServer):
         text = _gemini_text(body.get("generationConfig") or body.get("generation_config") or {})
         finish_reason, delay = "STOP", 0.0
         if isinstance(scripted, _ContentReply):
-            text, delay = scripted.content, scripted.delay_seconds
+            text = text if scripted.content is None else scripted.content
+            delay = scripted.delay_seconds
             finish_reason = scripted.finish_reason or "STOP"
         prompt_tokens = _estimate_tokens(json.dumps(body.get("contents")))
         candidate_tokens = _estimate_tokens(text)

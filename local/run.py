@@ -8,7 +8,8 @@ With FAKE_LLM=1 the worker talks to local fake provider servers instead of OpenA
 Environment: LOCAL_ENV (cdk.json environment, default dev), LOCAL_API_PORT (3000), LOCAL_AWS_PORT
 (4566), LOCAL_API_KEY (local-dev-key), FAKE_LLM, OPENAI_API_KEY (the system key when not faking),
 OPENAI_BASE_URL / GEMINI_BASE_URL (provider endpoints when not faking), LOCAL_SQS_CAPTURE_FILE
-(append every received SQS message as JSON, for tests), LOCAL_RETRY_VISIBILITY_SECONDS (3).
+(append every received SQS message as JSON, for tests), LOCAL_RETRY_VISIBILITY_SECONDS (3),
+LOCAL_WORKER_PROCESSES (2; concurrent worker environments, at most the environment's maximum).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from infra.config import EnvironmentConfig, environment_config_from_file  # noqa
 from local.aws_emulator import FAKE_CREDENTIALS, REGION, AwsEmulator, LocalResources, provision  # noqa: E402
 from local.fake_providers import FakeGeminiServer, FakeOpenAIServer  # noqa: E402
 from local.gateway import LocalGateway  # noqa: E402
-from local.worker_process import WorkerProcess, WorkerProcessSettings  # noqa: E402
+from local.worker_process import WorkerPool, WorkerProcessSettings  # noqa: E402
 
 HOST = "127.0.0.1"
 FAKE_SYSTEM_KEY = "sk-local-fake-system-key"
@@ -133,8 +134,9 @@ def main() -> int:
         from cv_jobs.api.handler import lambda_handler as api_handler
         from cv_jobs.job_types import JOB_TYPES
 
-        # The worker is a separate function: its own process, started with this environment.
-        worker = WorkerProcess(
+        # The worker is a separate function: its own processes, started with this environment.
+        worker_processes = int(os.environ.get("LOCAL_WORKER_PROCESSES", "2"))
+        workers = WorkerPool(
             WorkerProcessSettings(
                 aws_endpoint=aws.endpoint_url,
                 queue_url=resources.queue_url,
@@ -143,9 +145,10 @@ def main() -> int:
                 timeout_seconds=config.worker_timeout_seconds,
                 retry_visibility_seconds=int(os.environ.get("LOCAL_RETRY_VISIBILITY_SECONDS", "3")),
                 capture_file=os.environ.get("LOCAL_SQS_CAPTURE_FILE") or None,
-            )
+            ),
+            size=max(1, min(worker_processes, config.worker_max_concurrency)),
         ).start()
-        started.append(worker)
+        started.append(workers)
         gateway = LocalGateway(
             api_handler=api_handler,
             api_key=api_key,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import sys
 import threading
 import time
@@ -161,24 +162,30 @@ class SqsPoller:
         """Append what SQS delivered (body and attributes; binary ones as base64) for tests."""
         if not self._capture_file:
             return
-        with open(self._capture_file, "a", encoding="utf-8") as capture:
-            for message in messages:
-                attributes = {
-                    name: {
-                        "dataType": value["DataType"],
-                        **({"stringValue": value["StringValue"]} if "StringValue" in value else {}),
-                        **(
-                            {"binaryValue": base64.b64encode(value["BinaryValue"]).decode("ascii")}
-                            if "BinaryValue" in value
-                            else {}
-                        ),
-                    }
-                    for name, value in (message.get("MessageAttributes") or {}).items()
+        lines = []
+        for message in messages:
+            attributes = {
+                name: {
+                    "dataType": value["DataType"],
+                    **({"stringValue": value["StringValue"]} if "StringValue" in value else {}),
+                    **(
+                        {"binaryValue": base64.b64encode(value["BinaryValue"]).decode("ascii")}
+                        if "BinaryValue" in value
+                        else {}
+                    ),
                 }
-                entry = {
-                    "messageId": message["MessageId"],
-                    "receiveCount": int((message.get("Attributes") or {}).get("ApproximateReceiveCount", 0)),
-                    "body": message["Body"],
-                    "messageAttributes": attributes,
-                }
-                capture.write(json.dumps(entry) + "\n")
+                for name, value in (message.get("MessageAttributes") or {}).items()
+            }
+            entry = {
+                "messageId": message["MessageId"],
+                "receiveCount": int((message.get("Attributes") or {}).get("ApproximateReceiveCount", 0)),
+                "body": message["Body"],
+                "messageAttributes": attributes,
+            }
+            lines.append(json.dumps(entry) + "\n")
+        # One append per batch: several worker processes share the file.
+        descriptor = os.open(self._capture_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, "".join(lines).encode("utf-8"))
+        finally:
+            os.close(descriptor)

@@ -4,7 +4,7 @@ separate Lambda functions that share no memory.
 One process for both would mix their module state: the shared Powertools logger would stamp a
 worker's log line with the api invocation's context (function name, request id, correlation id)
 whenever the two run at the same time, and in-memory caches would be shared in a way the cloud never
-does. The child runs the SQS poller in front of the real worker handler until told to stop.
+does. Each child runs the SQS poller in front of the real worker handler until told to stop.
 """
 
 from __future__ import annotations
@@ -37,36 +37,50 @@ class WorkerProcessSettings:
     capture_file: str | None
 
 
-class WorkerProcess:
-    def __init__(self, settings: WorkerProcessSettings) -> None:
+class WorkerPool:
+    """`size` worker processes polling the same queue: Lambda runs concurrent batches in separate
+    execution environments (up to the function's maximum concurrency), never two in one process."""
+
+    def __init__(self, settings: WorkerProcessSettings, size: int = 1) -> None:
         self._settings = settings
         context = multiprocessing.get_context("spawn")  # a fresh interpreter, like a new function
         self._stop = context.Event()
-        self._ready = context.Event()
-        self._process = context.Process(
-            target=_serve,
-            args=(settings, self._ready, self._stop, os.getpid()),
-            name="local-worker",
-        )
+        self._ready = [context.Event() for _ in range(size)]
+        self._processes = [
+            context.Process(
+                target=_serve,
+                args=(settings, ready, self._stop, os.getpid()),
+                name=f"local-worker-{index}",
+            )
+            for index, ready in enumerate(self._ready)
+        ]
 
-    def start(self) -> WorkerProcess:
-        """Start the child (it inherits os.environ as it is now) and wait until it polls."""
-        self._process.start()
+    def start(self) -> WorkerPool:
+        """Start the children (they inherit os.environ as it is now) and wait until all poll."""
+        for process in self._processes:
+            process.start()
         deadline = time.monotonic() + _READY_TIMEOUT_SECONDS
-        while not self._ready.wait(0.2):
-            if not self._process.is_alive():
-                raise RuntimeError(f"the worker process exited with {self._process.exitcode}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the worker process was not ready in {_READY_TIMEOUT_SECONDS} s")
+        for process, ready in zip(self._processes, self._ready, strict=True):
+            while not ready.wait(0.2):
+                if not process.is_alive():
+                    self.stop()
+                    raise RuntimeError(f"{process.name} exited with {process.exitcode}")
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"{process.name} was not ready in {_READY_TIMEOUT_SECONDS} s")
         return self
 
     def stop(self) -> None:
+        """Let each child finish the batch it holds, then exit."""
         self._stop.set()
-        self._process.join(timeout=self._settings.timeout_seconds + 5)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(timeout=5)
+        deadline = time.monotonic() + self._settings.timeout_seconds + 5
+        for process in self._processes:
+            if process.pid is None:
+                continue
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=5)
 
 
 def _serve(settings: WorkerProcessSettings, ready: Event, stop: Event, parent_pid: int) -> None:
