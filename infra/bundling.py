@@ -86,8 +86,8 @@ class UvLocalBundling:
         self._spec = spec
         self._functions_dir = functions_dir
 
-    # jsii passes the BundlingOptions struct as one positional argument.
-    def try_bundle(self, output_dir: str, options: Any = None) -> bool:
+    # jsii expands the BundlingOptions struct into these keywords; none of them is needed here.
+    def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **options: Any) -> bool:
         output = Path(output_dir)
         self._install_requirements(output)
         self._copy_package(output)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
@@ -109,6 +109,7 @@ class JobsApi(Construct):
         rest_api = apigw.RestApi(
             self,
             "RestApi",
+            rest_api_name=Stack.of(self).stack_name,
             description=f"CV AI Jobs ({config.name}): asynchronous AI jobs with bring-your-own-key",
             # Same-region frontend traffic; a CDN or custom domain can be put in front later.
             endpoint_types=[apigw.EndpointType.REGIONAL],
