@@ -30,7 +30,8 @@ OPENAI_BYOK_KEY = "sk-canary-openai-byok-0123456789abcdef"
 OPENAI_BYOK_KEY_2 = "sk-canary-openai-byok-case-0123456789abcdef"
 GEMINI_BYOK_KEY = "AIza-canary-gemini-byok-0123456789"
 SYSTEM_KEY = "sk-canary-system-0123456789abcdef"
-CANARY_KEYS = (OPENAI_BYOK_KEY, OPENAI_BYOK_KEY_2, GEMINI_BYOK_KEY, SYSTEM_KEY)
+REVOKED_OPENAI_KEY = "sk-canary-revoked-0123456789abcdef"  # the OpenAI fake is told to reject it
+CANARY_KEYS = (OPENAI_BYOK_KEY, OPENAI_BYOK_KEY_2, GEMINI_BYOK_KEY, SYSTEM_KEY, REVOKED_OPENAI_KEY)
 
 GATEWAY_API_KEY = "e2e-gateway-api-key"
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
