@@ -125,8 +125,10 @@ class UvLocalBundling:
                 f"uv could not install {requirements} for {PYTHON_PLATFORM} / Python "
                 f"{PYTHON_VERSION} (exit {result.returncode}):\n{result.stderr.strip()}"
             )
-        # Console scripts point at the host's interpreter; Lambda never runs them.
+        # Console scripts point at the host's interpreter and Lambda never runs them; `.lock` is
+        # uv's lock on the target directory.
         shutil.rmtree(output / "bin", ignore_errors=True)
+        (output / ".lock").unlink(missing_ok=True)
 
     def _copy_package(self, output: Path) -> None:
         source = self._functions_dir / PACKAGE

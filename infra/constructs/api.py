@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from aws_cdk import Duration, Stack
@@ -162,6 +163,10 @@ class JobsApi(Construct):
         return rest_api
 
     def _routes(self, job_paths: Sequence[str]) -> None:
+        for path in job_paths:
+            # The contract's paths are lowercase words joined by hyphens (inject-keyword).
+            if not re.fullmatch(r"[a-z]+(-[a-z]+)*", path):
+                raise ValueError(f"job path {path!r} is not a lowercase, hyphenated path segment")
         # One permission per method (scoped to it); no extra permissions for console test calls.
         integration = apigw.LambdaIntegration(self.function, allow_test_invoke=False)
         jobs = self.rest_api.root.add_resource("ai").add_resource("jobs")

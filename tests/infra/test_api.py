@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Template
 
@@ -192,3 +193,12 @@ def test_every_job_path_gets_a_post_route(tmp_path: Path) -> None:
     posts = {path: method for (verb, path), method in _methods(synth).items() if verb == "POST"}
     assert set(posts) == {f"/ai/jobs/{path}" for path in job_paths}
     assert all(method["ApiKeyRequired"] is True for method in posts.values())
+
+
+def test_a_job_path_outside_the_contracts_style_is_refused(tmp_path: Path) -> None:
+    context = cdk_context("dev", **{"aws:cdk:bundling-stacks": []})
+    app = App(context=context, outdir=str(tmp_path))
+    config = environment_config(context["environments"], "dev")
+
+    with pytest.raises(ValueError, match="inject_keyword"):
+        CvAiJobsStack(app, "Routes", config=config, job_paths=("extract", "inject_keyword"))

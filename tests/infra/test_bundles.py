@@ -63,6 +63,7 @@ def test_bundles_hold_no_caches_or_host_scripts(dev: Synth, name: str) -> None:
     assert list(asset.rglob("__pycache__")) == []
     assert list(asset.rglob("*.pyc")) == []
     assert not (asset / "bin").exists()
+    assert not (asset / ".lock").exists()
     # Every compiled extension was built for Lambda's platform, none for the host.
     extensions = [path.name for path in asset.rglob("*.so")]
     assert extensions
