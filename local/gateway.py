@@ -25,8 +25,35 @@ from local.lambda_context import ACCOUNT_ID, LambdaContext, new_context
 
 STAGE = "local"
 PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024  # API Gateway's hard limit
+
+# Mirrors of the stack's API settings (infra/constructs/api.py, which cannot be imported here
+# without starting the CDK's jsii runtime); tests/e2e/test_e2e_gateway.py checks they agree.
 CORS_ALLOWED_HEADERS = ("Content-Type", "X-API-Key", "X-User-Provider", "X-User-Api-Key")
-API_TIMEOUT_SECONDS = 29  # API Gateway's integration timeout bounds the api function
+CORS_ALLOWED_METHODS = ("GET", "POST", "DELETE", "OPTIONS")
+CORS_MAX_AGE_SECONDS = 3600
+API_FUNCTION_TIMEOUT_SECONDS = 10
+API_FUNCTION_MEMORY_MB = 512
+
+
+@dataclass(frozen=True)
+class GatewayError:
+    """One of API Gateway's own responses: its type, default status and message."""
+
+    response_type: str
+    status: int
+    message: str
+    error_type: str  # the x-amzn-ErrorType header
+
+
+MISSING_AUTHENTICATION_TOKEN = GatewayError(
+    "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token", "MissingAuthenticationTokenException"
+)
+INVALID_API_KEY = GatewayError("INVALID_API_KEY", 403, "Forbidden", "ForbiddenException")
+REQUEST_TOO_LARGE = GatewayError("REQUEST_TOO_LARGE", 413, "Request Too Long", "RequestTooLargeException")
+# A function that raises or answers a malformed proxy response: 502 "Internal server error".
+INTEGRATION_FAILURE = GatewayError(
+    "INTEGRATION_FAILURE", 502, "Internal server error", "InternalServerErrorException"
+)
 
 ApiHandler = Callable[[dict[str, Any], LambdaContext], Any]
 
@@ -49,6 +76,11 @@ class Routes:
 
     def __init__(self, job_paths: Iterable[str]) -> None:
         self._job_paths = frozenset(job_paths)
+
+    def is_resource(self, path: str) -> bool:
+        """CDK's default preflight options put an OPTIONS method on every resource."""
+        path = path.rstrip("/") or "/"
+        return path in ("/", "/ai", "/ai/jobs") or self.match(path) is not None
 
     def match(self, path: str) -> Route | None:
         if path != "/" and path.endswith("/"):
@@ -90,6 +122,8 @@ class LocalGateway(BackgroundHTTPServer):
         self._api_handler = api_handler
         self._api_key = api_key
         self._cors_origins = tuple(cors_origins)
+        if not self._cors_origins:
+            raise ValueError("at least one CORS origin is needed (the stack's config requires one)")
         self._routes = Routes(job_paths)
         self._function_name = function_name
         self._log = log or (lambda line: print(line, file=sys.stderr, flush=True))
@@ -113,29 +147,32 @@ class LocalGateway(BackgroundHTTPServer):
         parts = urlsplit(handler.path)
         origin = handler.headers.get("Origin")
 
-        body_or_status = _read_body(handler)
-        if isinstance(body_or_status, int):
+        raw_body = _read_body(handler)
+        if raw_body is None:
             handler.close_connection = True
-            return self._gateway_error(handler, body_or_status, "Request Too Long", origin, request_id)
-        raw_body = body_or_status
+            return self._gateway_error(handler, REQUEST_TOO_LARGE, request_id)
 
+        if method == "OPTIONS" and self._routes.is_resource(parts.path):
+            return self._preflight(handler, origin, request_id)
         route = self._routes.match(parts.path)
-        if route is None or (method not in route.methods and method != "OPTIONS"):
-            return self._gateway_error(handler, 403, "Missing Authentication Token", origin, request_id)
-        if method == "OPTIONS":
-            return self._preflight(handler, route, origin, request_id)
+        if route is None or method not in route.methods:
+            return self._gateway_error(handler, MISSING_AUTHENTICATION_TOKEN, request_id)
         if handler.headers.get("X-API-Key") != self._api_key:  # header lookup is case-insensitive
-            return self._gateway_error(handler, 403, "Forbidden", origin, request_id)
+            return self._gateway_error(handler, INVALID_API_KEY, request_id)
 
         event = self._event(handler, route, parts.query, raw_body, request_id)
-        context = new_context(self._function_name, memory_mb=512, timeout_seconds=API_TIMEOUT_SECONDS)
+        context = new_context(
+            self._function_name,
+            memory_mb=API_FUNCTION_MEMORY_MB,
+            timeout_seconds=API_FUNCTION_TIMEOUT_SECONDS,
+        )
         try:
             with self._invoke_lock:
                 result = self._api_handler(event, context)
             status, headers, body = _proxy_response(result)
         except Exception as error:  # noqa: BLE001 - any function error is API Gateway's 502
             self._log(f"[local-gateway] api function failed: {type(error).__name__}")
-            return self._gateway_error(handler, 502, "Internal server error", origin, request_id)
+            return self._gateway_error(handler, INTEGRATION_FAILURE, request_id)
         headers += [
             ("x-amzn-RequestId", request_id),
             ("x-amz-apigw-id", request_id[:16]),
@@ -143,45 +180,39 @@ class LocalGateway(BackgroundHTTPServer):
         handler.send(status, body, headers)
         return status
 
-    def _preflight(self, handler: _GatewayHandler, route: Route, origin: str | None, request_id: str) -> int:
-        # API Gateway answers preflight itself (a mock integration, no API key needed).
-        headers = self._cors_headers(origin, route.methods)
-        headers += [("Access-Control-Max-Age", "600"), ("x-amzn-RequestId", request_id)]
+    def _preflight(self, handler: _GatewayHandler, origin: str | None, request_id: str) -> int:
+        # The stack's preflight is CDK's mock integration (no API key): it answers with the first
+        # allowed origin, or with the request's Origin when that is one of the others.
+        allowed = origin if origin in self._cors_origins else self._cors_origins[0]
+        headers = [
+            ("Access-Control-Allow-Headers", ",".join(CORS_ALLOWED_HEADERS)),
+            ("Access-Control-Allow-Origin", allowed),
+            ("Access-Control-Allow-Methods", ",".join(CORS_ALLOWED_METHODS)),
+            ("Access-Control-Max-Age", str(CORS_MAX_AGE_SECONDS)),
+            ("x-amzn-RequestId", request_id),
+        ]
+        if len(self._cors_origins) > 1:
+            headers.append(("Vary", "Origin"))
         handler.send(204, b"", headers)
         return 204
 
-    def _gateway_error(
-        self,
-        handler: _GatewayHandler,
-        status: int,
-        message: str,
-        origin: str | None,
-        request_id: str,
-    ) -> int:
-        # The stack gives API Gateway's own 4XX/5XX responses CORS headers, so a browser can read
-        # them; the body is API Gateway's, not the api function's error shape.
+    def _gateway_error(self, handler: _GatewayHandler, error: GatewayError, request_id: str) -> int:
+        # The stack's DEFAULT_4XX/5XX gateway responses: the service's error shape, and static CORS
+        # headers (one allowed origin: that one; several: '*'), so a browser sees the real error.
+        origins = self._cors_origins
+        body = {
+            "error": {"code": error.response_type, "message": error.message},
+            "detail": error.message,
+        }
         headers = [
             ("Content-Type", "application/json"),
             ("x-amzn-RequestId", request_id),
-            ("x-amzn-ErrorType", _ERROR_TYPES.get(message, "UnknownException")),
-            *self._cors_headers(origin, ("GET", "POST", "DELETE")),
-        ]
-        handler.send(status, json.dumps({"message": message}).encode(), headers)
-        return status
-
-    def _cors_headers(self, origin: str | None, methods: Iterable[str]) -> list[tuple[str, str]]:
-        if origin is not None and origin in self._cors_origins:
-            allowed = origin
-        else:
-            # Like the CDK's preflight template: an unlisted origin gets the first listed one,
-            # which the browser then refuses.
-            allowed = self._cors_origins[0] if self._cors_origins else "*"
-        return [
-            ("Access-Control-Allow-Origin", allowed),
+            ("x-amzn-ErrorType", error.error_type),
+            ("Access-Control-Allow-Origin", origins[0] if len(origins) == 1 else "*"),
             ("Access-Control-Allow-Headers", ",".join(CORS_ALLOWED_HEADERS)),
-            ("Access-Control-Allow-Methods", ",".join(["OPTIONS", *methods])),
-            ("Vary", "Origin"),
         ]
+        handler.send(error.status, json.dumps(body).encode(), headers)
+        return error.status
 
     # --- the proxy event ------------------------------------------------------------------------
 
@@ -255,16 +286,8 @@ class LocalGateway(BackgroundHTTPServer):
         }
 
 
-_ERROR_TYPES = {
-    "Forbidden": "ForbiddenException",
-    "Missing Authentication Token": "MissingAuthenticationTokenException",
-    "Request Too Long": "RequestTooLargeException",
-    "Internal server error": "InternalServerErrorException",
-}
-
-
-def _read_body(handler: QuietHandler) -> bytes | int:
-    """The request body, or 413 when it is over API Gateway's limit (without reading it all)."""
+def _read_body(handler: QuietHandler) -> bytes | None:
+    """The request body, or None when it is over API Gateway's limit (without reading it all)."""
     if "chunked" in (handler.headers.get("Transfer-Encoding") or "").lower():
         chunks: list[bytes] = []
         total = 0
@@ -276,12 +299,12 @@ def _read_body(handler: QuietHandler) -> bytes | int:
                 return b"".join(chunks)
             total += size
             if total > PAYLOAD_LIMIT_BYTES:
-                return 413
+                return None
             chunks.append(handler.rfile.read(size))
             handler.rfile.readline()
     length = int(handler.headers.get("Content-Length") or 0)
     if length > PAYLOAD_LIMIT_BYTES:
-        return 413
+        return None
     return handler.rfile.read(length) if length > 0 else b""
 
 

@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,9 @@ from local.worker_process import WorkerPool, WorkerProcessSettings  # noqa: E402
 
 HOST = "127.0.0.1"
 FAKE_SYSTEM_KEY = "sk-local-fake-system-key"
-SERVICE_NAME = "cv-ai-jobs"
+# As in infra/constructs/ (python_function.py, api.py, worker.py).
+API_SERVICE_NAME = "cv-ai-jobs-api"
+WORKER_SERVICE_NAME = "cv-ai-jobs-worker"
 METRICS_NAMESPACE = "CvAiJobs"
 # Read by the SDKs themselves when no explicit value is passed: removed from the handlers' view so a
 # worker that forgot to pass its key cannot quietly work locally.
@@ -46,42 +49,56 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def handler_environment(
+@dataclass(frozen=True)
+class FunctionEnvironments:
+    api: dict[str, str]
+    worker: dict[str, str]
+
+
+def function_environments(
     config: EnvironmentConfig,
     resources: LocalResources,
     *,
     aws_endpoint: str,
     openai_base_url: str | None,
     gemini_base_url: str | None,
-) -> dict[str, str]:
-    """The variables both functions get in the stack, pointed at the local resources."""
-    env = {
+) -> FunctionEnvironments:
+    """Each function's variables as the stack sets them (infra/constructs/api.py, worker.py),
+    pointed at the local resources, plus what local mode needs (endpoint, fake credentials)."""
+    common = {
         "JOBS_TABLE_NAME": resources.table_name,
-        "JOBS_QUEUE_URL": resources.queue_url,
         "BYOK_KEY_ARN": resources.byok_key_arn,
         "JOB_TTL_SECONDS": str(config.job_ttl_seconds),
-        "SYSTEM_PATH_ENABLED": "true" if config.system_path_enabled else "false",
-        "CORS_ALLOWED_ORIGINS": ",".join(config.cors_allowed_origins),
-        "SYSTEM_OPENAI_SECRET_ARN": resources.system_secret_arn,
-        "OPENAI_MODEL": config.openai_model,
-        "GEMINI_MODEL": config.gemini_model,
         "AWS_ENDPOINT_URL": aws_endpoint,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "AWS_ACCESS_KEY_ID": FAKE_CREDENTIALS["aws_access_key_id"],
         "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIALS["aws_secret_access_key"],
         "AWS_EC2_METADATA_DISABLED": "true",
-        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_DEV": "false",
     }
+    api = {
+        **common,
+        "POWERTOOLS_SERVICE_NAME": API_SERVICE_NAME,
+        "JOBS_QUEUE_URL": resources.queue_url,
+        "SYSTEM_PATH_ENABLED": "true" if config.system_path_enabled else "false",
+        "CORS_ALLOWED_ORIGINS": ",".join(config.cors_allowed_origins),
+    }
+    worker = {
+        **common,
+        "POWERTOOLS_SERVICE_NAME": WORKER_SERVICE_NAME,
+        "SYSTEM_OPENAI_SECRET_ARN": resources.system_secret_arn,
+        "OPENAI_MODEL": config.openai_model,
+        "GEMINI_MODEL": config.gemini_model,
+    }
     if openai_base_url:
-        env["OPENAI_BASE_URL"] = openai_base_url
+        worker["OPENAI_BASE_URL"] = openai_base_url
     if gemini_base_url:
-        env["GEMINI_BASE_URL"] = gemini_base_url
-    return env
+        worker["GEMINI_BASE_URL"] = gemini_base_url
+    return FunctionEnvironments(api=api, worker=worker)
 
 
 def _log(line: str) -> None:
@@ -121,15 +138,17 @@ def main() -> int:
             started += [fake_openai, fake_gemini]
             openai_base_url, gemini_base_url = fake_openai.base_url, fake_gemini.url
 
-        os.environ.update(
-            handler_environment(
-                config,
-                resources,
-                aws_endpoint=aws.endpoint_url,
-                openai_base_url=openai_base_url,
-                gemini_base_url=gemini_base_url,
-            )
+        environments = function_environments(
+            config,
+            resources,
+            aws_endpoint=aws.endpoint_url,
+            openai_base_url=openai_base_url,
+            gemini_base_url=gemini_base_url,
         )
+        # The api runs in this process; the worker processes get their own environment.
+        for name in ("OPENAI_BASE_URL", "GEMINI_BASE_URL"):
+            os.environ.pop(name, None)
+        os.environ.update(environments.api)
         # Imported only now: the handlers read their settings from the environment set above.
         from cv_jobs.api.handler import lambda_handler as api_handler
         from cv_jobs.job_types import JOB_TYPES
@@ -145,6 +164,8 @@ def main() -> int:
                 timeout_seconds=config.worker_timeout_seconds,
                 retry_visibility_seconds=int(os.environ.get("LOCAL_RETRY_VISIBILITY_SECONDS", "3")),
                 capture_file=os.environ.get("LOCAL_SQS_CAPTURE_FILE") or None,
+                environment=environments.worker,
+                not_inherited=tuple(sorted(set(environments.api) - set(environments.worker))),
             ),
             size=max(1, min(worker_processes, config.worker_max_concurrency)),
         ).start()

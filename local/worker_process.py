@@ -35,6 +35,8 @@ class WorkerProcessSettings:
     timeout_seconds: int
     retry_visibility_seconds: int
     capture_file: str | None
+    environment: dict[str, str]  # the worker function's variables
+    not_inherited: tuple[str, ...] = ()  # the api's variables, which the worker does not have
 
 
 class WorkerPool:
@@ -56,7 +58,7 @@ class WorkerPool:
         ]
 
     def start(self) -> WorkerPool:
-        """Start the children (they inherit os.environ as it is now) and wait until all poll."""
+        """Start the children and wait until all poll."""
         for process in self._processes:
             process.start()
         deadline = time.monotonic() + _READY_TIMEOUT_SECONDS
@@ -89,6 +91,9 @@ def _serve(settings: WorkerProcessSettings, ready: Event, stop: Event, parent_pi
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     warnings.filterwarnings("ignore", message="No application metrics to publish")
+    for name in settings.not_inherited:
+        os.environ.pop(name, None)
+    os.environ.update(settings.environment)
     functions = str(Path(__file__).resolve().parent.parent / "functions")
     if functions not in sys.path:
         sys.path.insert(0, functions)

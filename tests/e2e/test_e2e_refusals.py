@@ -80,9 +80,12 @@ def test_request_without_the_gateway_api_key_is_forbidden(
     # When it is sent
     response = gateway.create_job("extract", {"cv_text": cv_text}, api_key=api_key)
 
-    # Then API Gateway refuses it with 403 before the api function runs
+    # Then API Gateway refuses it with 403, in the service's error shape, before the api runs
     assert response.status_code == 403, response.text
-    assert response.json() == {"message": "Forbidden"}
+    body = response.json()
+    assert body["error"]["message"] == "Forbidden"
+    assert body["error"]["code"]
+    assert body["detail"]
     assert not items_mentioning(local_stack, marker)
     assert len(local_stack.table_items()) == items_before
 
@@ -100,6 +103,6 @@ def test_reading_a_job_needs_the_gateway_api_key_too(gateway: GatewayClient) -> 
 
     # Then only the request with the key sees it
     assert forbidden.status_code == 403
-    assert forbidden.json() == {"message": "Forbidden"}
+    assert forbidden.json()["error"]["message"] == "Forbidden"
     assert allowed.status_code == 200
     assert allowed.json()["job_id"] == job_id
