@@ -202,3 +202,10 @@ def test_a_job_path_outside_the_contracts_style_is_refused(tmp_path: Path) -> No
 
     with pytest.raises(ValueError, match="inject_keyword"):
         CvAiJobsStack(app, "Routes", config=config, job_paths=("extract", "inject_keyword"))
+
+
+def test_job_paths_match_the_functions_job_type_registry() -> None:
+    # infra does not import Lambda code; this test keeps the two lists from drifting apart.
+    from cv_jobs.job_types import JOB_TYPES
+
+    assert sorted(JOB_PATHS) == sorted(job_type.path for job_type in JOB_TYPES)
