@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -51,6 +52,9 @@ class AwsEmulator:
     def start(self) -> Self:
         # One line per request from werkzeug would drown the handlers' logs.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        if self._port:
+            # moto binds in its own thread and would wait forever for a port it cannot have.
+            _check_port_free(self._host, self._port)
         self._server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
         self._server.start()
         if self._port == 0:
@@ -70,6 +74,15 @@ class AwsEmulator:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise OSError(f"{host}:{port} is in use; set LOCAL_AWS_PORT to a free port") from error
 
 
 def provision(

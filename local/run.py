@@ -101,6 +101,14 @@ def function_environments(
     return FunctionEnvironments(api=api, worker=worker)
 
 
+class _StartAborted(Exception):
+    """SIGINT or SIGTERM arrived before the stack was serving."""
+
+
+def _abort_start(*_: object) -> None:
+    raise _StartAborted
+
+
 def _log(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
@@ -120,9 +128,10 @@ def main() -> int:
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(name, None)
 
+    # During start-up a signal aborts whatever is starting; once serving, it ends the wait below.
+    signal.signal(signal.SIGINT, _abort_start)
+    signal.signal(signal.SIGTERM, _abort_start)
     stopping = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
 
     started: list[Any] = []  # stopped in reverse order
     try:
@@ -192,8 +201,12 @@ def main() -> int:
             openai_base_url=openai_base_url,
             gemini_base_url=gemini_base_url,
         )
+        signal.signal(signal.SIGINT, lambda *_: stopping.set())
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
         stopping.wait()
         _log("[local] stopping...")
+    except _StartAborted:
+        _log("[local] start-up interrupted; stopping...")
     finally:
         for component in reversed(started):
             component.stop()
