@@ -156,9 +156,10 @@ class JobsApi(Construct):
             rest_api.deployment_stage,
             "AwsSolutions-APIG6",
             "Execution logging needs the account-wide API Gateway CloudWatch role, an account "
-            "singleton this stack does not own (feature flag disableCloudWatchRole), and execution "
-            "or data-trace logs can record request headers and bodies, i.e. X-User-Api-Key and "
-            "CVs. JSON access logs (request id, status, latencies, error type) are on instead.",
+            "singleton this stack does not own (feature flag disableCloudWatchRole). Execution "
+            "logs also record request parameter values (API Gateway redacts its own API key and "
+            "Authorization, not X-User-Api-Key) and, with data trace, CV bodies. JSON access logs "
+            "(request id, status, latencies, error type) are on instead.",
         )
         return rest_api
 

@@ -25,8 +25,8 @@ class ByokKey(Construct):
             key_spec=kms.KeySpec.SYMMETRIC_DEFAULT,
             key_usage=kms.KeyUsage.ENCRYPT_DECRYPT,
             enable_key_rotation=True,
-            # A sealed key is only useful while its message is in flight; nothing at rest depends
-            # on this key outside prod's caution.
+            # A sealed key lives only as long as its message, so nothing at rest needs this key
+            # once the stack is gone; prod keeps it anyway, like its data.
             removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
-            pending_window=Duration.days(7 if not config.retain_data else 30),
+            pending_window=Duration.days(7),
         )
