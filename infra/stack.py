@@ -50,7 +50,7 @@ class CvAiJobsStack(Stack):
             config=config,
             table=self.jobs_table.table,
             queue=self.jobs_queue.queue,
-            byok_key=self.byok_key.key,
+            byok_key=self.byok_key,
             job_paths=job_paths,
         )
         self.worker = Worker(
@@ -59,7 +59,7 @@ class CvAiJobsStack(Stack):
             config=config,
             table=self.jobs_table.table,
             queue=self.jobs_queue.queue,
-            byok_key=self.byok_key.key,
+            byok_key=self.byok_key,
             system_secret=self.system_secret.secret,
         )
 

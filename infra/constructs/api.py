@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.bundling import API
 from infra.config import EnvironmentConfig
+from infra.constructs.byok_key import ByokKey
 from infra.constructs.log_group import retained_log_group
 from infra.constructs.python_function import PythonFunction
 from infra.nag import acknowledge
@@ -68,7 +68,7 @@ class JobsApi(Construct):
         config: EnvironmentConfig,
         table: dynamodb.ITable,
         queue: sqs.IQueue,
-        byok_key: kms.IKey,
+        byok_key: ByokKey,
         job_paths: Sequence[str] = JOB_PATHS,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -86,7 +86,7 @@ class JobsApi(Construct):
             environment={
                 "JOBS_TABLE_NAME": table.table_name,
                 "JOBS_QUEUE_URL": queue.queue_url,
-                "BYOK_KEY_ARN": byok_key.key_arn,
+                "BYOK_KEY_ARN": byok_key.key.key_arn,
                 "JOB_TTL_SECONDS": str(config.job_ttl_seconds),
                 "SYSTEM_PATH_ENABLED": "true" if config.system_path_enabled else "false",
                 "CORS_ALLOWED_ORIGINS": ",".join(config.cors_allowed_origins),
@@ -99,7 +99,7 @@ class JobsApi(Construct):
         table.grant(role, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
         queue.grant(role, "sqs:SendMessage")
         # Seal only: the api can never unseal a key it has queued.
-        byok_key.grant(role, "kms:Encrypt")
+        byok_key.grant_seal(role)
 
         self.rest_api = self._rest_api(config)
         self._routes(job_paths)

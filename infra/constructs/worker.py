@@ -5,7 +5,6 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
@@ -13,6 +12,7 @@ from constructs import Construct
 
 from infra.bundling import WORKER
 from infra.config import EnvironmentConfig
+from infra.constructs.byok_key import ByokKey
 from infra.constructs.python_function import PythonFunction
 
 HANDLER = "cv_jobs.worker.handler.lambda_handler"
@@ -28,7 +28,7 @@ class Worker(Construct):
         config: EnvironmentConfig,
         table: dynamodb.ITable,
         queue: sqs.IQueue,
-        byok_key: kms.IKey,
+        byok_key: ByokKey,
         system_secret: secretsmanager.ISecret,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -44,7 +44,7 @@ class Worker(Construct):
             memory_size=1024,
             environment={
                 "JOBS_TABLE_NAME": table.table_name,
-                "BYOK_KEY_ARN": byok_key.key_arn,
+                "BYOK_KEY_ARN": byok_key.key.key_arn,
                 "JOB_TTL_SECONDS": str(config.job_ttl_seconds),
                 "SYSTEM_OPENAI_SECRET_ARN": system_secret.secret_arn,
                 "OPENAI_MODEL": config.openai_model,
@@ -57,7 +57,7 @@ class Worker(Construct):
         # Claim and record results: conditional updates of existing records only.
         table.grant(role, "dynamodb:GetItem", "dynamodb:UpdateItem")
         # Unseal only; the worker never seals.
-        byok_key.grant(role, "kms:Decrypt")
+        byok_key.grant_unseal(role)
         # GetSecretValue alone (no DescribeSecret or version listing).
         role.add_to_principal_policy(
             iam.PolicyStatement(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.infra.synth import Synth, actions_of, as_list, statements_of_role
 
 XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -19,7 +21,8 @@ def _by_resource(synth: Synth, name: str) -> dict[str, set[str]]:
     allowed: dict[str, set[str]] = {}
     for statement in statements_of_role(synth, _role(synth, name)):
         assert statement["Effect"] == "Allow"
-        assert "Condition" not in statement
+        # Only KMS statements are conditioned (test_kms_use_is_bound_to_the_byok_purpose).
+        assert ("Condition" in statement) == any(a.startswith("kms:") for a in as_list(statement["Action"]))
         for resource in as_list(statement["Resource"]):
             allowed.setdefault(_ref(resource), set()).update(as_list(statement["Action"]))
     return allowed
@@ -79,6 +82,20 @@ def test_only_the_api_seals_and_only_the_worker_unseals(dev: Synth) -> None:
     assert not any(action.startswith("kms:GenerateDataKey") or action == "kms:*" for action in api | worker)
 
 
+@pytest.mark.parametrize("name", ["api", "worker"])
+def test_kms_use_is_bound_to_the_byok_purpose(dev: Synth, name: str) -> None:
+    kms_statements = [
+        statement
+        for statement in statements_of_role(dev, _role(dev, name))
+        if any(action.startswith("kms:") for action in as_list(statement["Action"]))
+    ]
+
+    assert kms_statements
+    for statement in kms_statements:
+        # The functions' encryption context is {"purpose": "byok", "job_id": ..., "provider": ...}.
+        assert statement["Condition"] == {"StringEquals": {"kms:EncryptionContext:purpose": "byok"}}
+
+
 def test_api_has_no_access_to_the_system_secret(dev: Synth) -> None:
     api = actions_of(statements_of_role(dev, _role(dev, "api")))
 
@@ -102,3 +119,12 @@ def test_roles_carry_no_managed_policies(dev: Synth) -> None:
     for role in dev.template.find_resources("AWS::IAM::Role").values():
         assert "ManagedPolicyArns" not in role["Properties"]
     assert len(dev.template.find_resources("AWS::IAM::Role")) == 2
+
+
+def test_kms_condition_matches_the_functions_encryption_context() -> None:
+    # infra does not import Lambda code; this keeps the IAM condition and the sealer in step.
+    from cv_jobs.aws.key_sealer import encryption_context
+    from cv_jobs.credentials import Provider
+    from infra.constructs.byok_key import CONTEXT_PURPOSE
+
+    assert encryption_context("a-job-id", Provider("openai"))["purpose"] == CONTEXT_PURPOSE
