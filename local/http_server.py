@@ -55,15 +55,14 @@ class BackgroundHTTPServer:
     def start(self) -> Self:
         if self._server is not None:
             return self
-        owner = self
-
-        class Handler(self.handler_class):  # type: ignore[misc, valid-type]
-            server_owner = owner
-
-        server = ThreadingHTTPServer((self._host, self._port), Handler)
+        # A handler class per server, so each request knows which server object owns it.
+        handler = type("Handler", (self.handler_class,), {"server_owner": self})
+        server = ThreadingHTTPServer((self._host, self._port), handler)
         server.daemon_threads = True
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name=type(self).__name__, daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=type(self).__name__, daemon=True
+        )
         self._thread.start()
         return self
 
