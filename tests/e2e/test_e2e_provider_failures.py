@@ -1,12 +1,16 @@
-"""Provider failures end to end: terminal ones fail the job at once with our message; transient ones
-go back to SQS (partial batch failure) and are retried by a later delivery."""
+"""Failures end to end: terminal provider errors fail the job at once with our message; transient
+ones go back to SQS (partial batch failure) for a later delivery; a poison message ends in the DLQ."""
 
 from __future__ import annotations
 
 import json
+import time
+import uuid
+from typing import Any
 
 import pytest
 
+from infra.config import environment_config_from_file
 from tests.e2e.support import (
     GEMINI_BYOK_KEY,
     REVOKED_OPENAI_KEY,
@@ -65,3 +69,27 @@ def test_transient_provider_error_is_retried_through_sqs_and_the_job_succeeds(
         if json.loads(message["body"])["job_id"] == job_id
     ]
     assert deliveries == [1, 2]
+
+
+def test_poison_message_is_retried_then_moved_to_the_dlq(local_stack: LocalStack) -> None:
+    # Given a message on the jobs queue that this service did not write
+    sqs = local_stack.aws("sqs")
+    body = f"not a job message {uuid.uuid4()}"
+    sqs.send_message(QueueUrl=local_stack.queue_url("-jobs"), MessageBody=body)
+
+    # When the worker has had it maxReceiveCount times (each failure reported as a batch item failure)
+    max_receive_count = environment_config_from_file("dev").max_receive_count
+    dlq_url = local_stack.queue_url("-jobs-dlq")
+    deadline = time.monotonic() + 15
+    in_dlq: list[dict[str, Any]] = []
+    while not in_dlq and time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0).get(
+            "Messages", []
+        )
+        in_dlq = [m for m in messages if m["Body"] == body]
+        time.sleep(0.2)
+
+    # Then it was delivered exactly that many times and now waits in the DLQ for inspection
+    assert in_dlq, "the poison message never reached the DLQ"
+    deliveries = [m["receiveCount"] for m in local_stack.captured_messages() if m["body"] == body]
+    assert deliveries == list(range(1, max_receive_count + 1))
