@@ -36,7 +36,7 @@ def _stack_variables(construct: str) -> set[str]:
     tree = ast.parse((REPO_ROOT / "infra" / "constructs" / construct).read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "environment" and isinstance(node.value, ast.Dict):
-            return {key.value for key in node.value.keys if isinstance(key, ast.Constant)}
+            return {str(key.value) for key in node.value.keys if isinstance(key, ast.Constant)}
     raise AssertionError(f"no environment={{...}} in infra/constructs/{construct}")
 
 
