@@ -18,7 +18,6 @@ import os
 import signal
 import sys
 import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,8 +115,6 @@ def _log(line: str) -> None:
 
 def main() -> int:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    # Powertools warns on every invocation that emits no metric (a GET); noise locally.
-    warnings.filterwarnings("ignore", message="No application metrics to publish")
     config = environment_config_from_file(os.environ.get("LOCAL_ENV", "dev"))
     fake_llm = _flag("FAKE_LLM")
     api_port = int(os.environ.get("LOCAL_API_PORT", "3000"))

@@ -14,7 +14,6 @@ import os
 import signal
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -90,7 +89,6 @@ def _serve(settings: WorkerProcessSettings, ready: Event, stop: Event, parent_pi
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    warnings.filterwarnings("ignore", message="No application metrics to publish")
     for name in settings.not_inherited:
         os.environ.pop(name, None)
     os.environ.update(settings.environment)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,6 +77,9 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
     def serialize(self, log: LogRecord | dict) -> str:  # type: ignore[override]
         return redact(super().serialize(log))  # type: ignore[arg-type]
 
+
+# A poll (GET) publishes no metric; Powertools would warn about it on every such invocation.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 logger = Logger(logger_formatter=RedactingFormatter())
 metrics = Metrics()

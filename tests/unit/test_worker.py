@@ -332,6 +332,8 @@ def test_a_gemini_job_does_not_import_the_openai_sdk() -> None:
     code = (
         "import sys\n"
         "import cv_jobs.worker.handler\n"
+        # httpx is loaded up front: openai reads it from sys.modules while other threads may import
+        "assert 'httpx' in sys.modules, 'httpx not preloaded'\n"
         "from cv_jobs.worker.providers import build_client\n"
         "from cv_jobs.credentials import ApiKey, Provider\n"
         "from cv_jobs.settings import WorkerSettings\n"
