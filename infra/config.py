@@ -47,7 +47,7 @@ class EnvironmentConfig(_Model):
     worker_timeout_seconds: int = Field(alias="workerTimeoutSeconds", ge=10, le=900)
     worker_batch_size: int = Field(alias="workerBatchSize", ge=1, le=10)
     worker_max_concurrency: int = Field(alias="workerMaxConcurrency", ge=2, le=1000)
-    max_receive_count: int = Field(alias="maxReceiveCount", ge=1, le=10)
+    max_receive_count: int = Field(alias="maxReceiveCount", ge=2, le=10)
     log_retention_days: int = Field(alias="logRetentionDays", ge=1)
     alarm_email: str | None = Field(alias="alarmEmail", default=None)
     retain_data: bool = Field(alias="retainData")
@@ -62,6 +62,13 @@ class EnvironmentConfig(_Model):
     @property
     def job_ttl_seconds(self) -> int:
         return self.job_ttl_hours * 3600
+
+    @property
+    def worker_max_attempts(self) -> int:
+        # One delivery fewer than SQS allows: if the worker crashes or times out on every attempt,
+        # the last delivery still finds the job and fails it, instead of the message reaching the
+        # DLQ with the job stuck in `processing`.
+        return self.max_receive_count - 1
 
     @property
     def queue_visibility_timeout_seconds(self) -> int:

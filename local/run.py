@@ -92,7 +92,7 @@ def function_environments(
         "SYSTEM_OPENAI_SECRET_ARN": resources.system_secret_arn,
         "OPENAI_MODEL": config.openai_model,
         "GEMINI_MODEL": config.gemini_model,
-        "MAX_ATTEMPTS": str(config.max_receive_count),
+        "MAX_ATTEMPTS": str(config.worker_max_attempts),
     }
     if openai_base_url:
         worker["OPENAI_BASE_URL"] = openai_base_url

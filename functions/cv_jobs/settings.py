@@ -41,8 +41,8 @@ class WorkerSettings(_EnvSettings):
     gemini_model: str = Field(alias="GEMINI_MODEL", min_length=1)
     openai_base_url: str | None = Field(alias="OPENAI_BASE_URL", default=None)
     gemini_base_url: str = Field(alias="GEMINI_BASE_URL", default="https://generativelanguage.googleapis.com")
-    # Attempts before a retryable failure fails the job for good. At most the queue's
-    # maxReceiveCount (the stack sets it equal), so the job is failed by us, not left to the DLQ.
+    # Attempts before a retryable failure fails the job for good. The stack sets it one below the
+    # queue's maxReceiveCount, so a delivery is left to fail a job whose attempts all crashed.
     max_attempts: int = Field(alias="MAX_ATTEMPTS", default=3, ge=1, le=10)
     # Time kept back from the Lambda deadline for the final DynamoDB write.
     deadline_margin_seconds: float = Field(alias="DEADLINE_MARGIN_SECONDS", default=5.0, ge=0)

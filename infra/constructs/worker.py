@@ -49,9 +49,7 @@ class Worker(Construct):
                 "SYSTEM_OPENAI_SECRET_ARN": system_secret.secret_arn,
                 "OPENAI_MODEL": config.openai_model,
                 "GEMINI_MODEL": config.gemini_model,
-                # The worker fails a job itself on its last delivery, before SQS would move the
-                # message to the DLQ, so users see a definite `failed` with a code.
-                "MAX_ATTEMPTS": str(config.max_receive_count),
+                "MAX_ATTEMPTS": str(config.worker_max_attempts),
             },
         )
         self.function = self.lambda_function.function

@@ -79,7 +79,7 @@ def test_worker_environment_is_the_documented_contract(dev: Synth) -> None:
         "SYSTEM_OPENAI_SECRET_ARN": {"Ref": dev.logical_id(dev.stack.system_secret.secret)},
         "OPENAI_MODEL": "gpt-4.1-mini",
         "GEMINI_MODEL": "gemini-2.5-flash",
-        "MAX_ATTEMPTS": "3",
+        "MAX_ATTEMPTS": "3",  # one below maxReceiveCount (4)
     }
 
 

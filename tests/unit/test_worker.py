@@ -348,3 +348,21 @@ def test_a_gemini_job_does_not_import_the_openai_sdk() -> None:
         [sys.executable, "-c", code], env={"PYTHONPATH": "functions"}, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_job_whose_attempts_all_crashed_is_failed_on_the_last_delivery(
+    aws: Aws, providers: Providers
+) -> None:
+    # Given a job whose every allowed attempt claimed it and then died (its leases have expired)
+    job_id = submit(OPENAI_BYOK)
+    store = JobsStore(aws.table, 86400)
+    for _ in range(3):  # MAX_ATTEMPTS
+        assert store.claim(job_id, model="gpt-test", lease_seconds=-1, now=time.time()) is not None
+    # When SQS delivers its message one last time
+    deliver(aws)
+    # Then the job ends as failed, without another provider call, and the message is gone
+    item = job(aws, job_id)
+    assert item["status"] == "failed"
+    assert item["error"]["code"] == "internal_error"
+    assert providers.openai.requests == []
+    assert aws.receive() == []

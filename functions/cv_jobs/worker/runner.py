@@ -95,6 +95,13 @@ class JobRunner:
             logger.info("job is held by another attempt", extra=log)
             raise RetryLater("job is held by another attempt")
 
+        if int(claim.item.get("attempts", 1)) > self._settings.max_attempts:
+            # Every earlier attempt died without recording an outcome (timeout, out of memory):
+            # end the job rather than let its message reach the DLQ with the job still running.
+            failure = JobFailure(JobErrorCode.INTERNAL_ERROR, log_hint="attempts exhausted by crashes")
+            self._record_failure(claim, failure, log)
+            return
+
         started = time.monotonic()
         try:
             result, usage = self._attempt(claim, message, deadline)
