@@ -16,12 +16,13 @@ NODE_STAMP := node_modules/.installed
 export JSII_NODE := $(CURDIR)/node_modules/node/bin/node
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup run test lint typecheck unit infra e2e synth clean
+.PHONY: help setup run test lint typecheck unit infra e2e bench synth clean
 
 help:
 	@echo "make run    set everything up and start the local stack (API on :3000, AWS on :4566)"
 	@echo "make test   set everything up and run lint, type checks and all tests"
 	@echo "make synth  synthesize the CloudFormation template (ENV=dev|prod)"
+	@echo "make bench  report cold-start import times of the functions"
 
 setup: $(PYTHON_STAMP) $(NODE_STAMP)
 
@@ -57,6 +58,9 @@ infra: setup
 
 e2e: setup
 	$(PYTHON) -m pytest tests/e2e
+
+bench: setup
+	$(PYTHON) benchmarks/cold_imports.py
 
 ENV ?= dev
 synth: setup
