@@ -16,12 +16,13 @@ NODE_STAMP := node_modules/.installed
 export JSII_NODE := $(CURDIR)/node_modules/node/bin/node
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup run test lint typecheck unit infra e2e bench synth clean
+.PHONY: help setup run test lint typecheck unit infra e2e bench synth deploy clean
 
 help:
 	@echo "make run    set everything up and start the local stack (API on :3000, AWS on :4566)"
 	@echo "make test   set everything up and run lint, type checks and all tests"
 	@echo "make synth  synthesize the CloudFormation template (ENV=dev|prod)"
+	@echo "make deploy deploy one environment (ENV=dev|prod; needs AWS credentials)"
 	@echo "make bench  report cold-start import times of the functions"
 
 setup: $(PYTHON_STAMP) $(NODE_STAMP)
@@ -64,8 +65,12 @@ bench: setup
 
 ENV ?= dev
 synth: setup
-	cdk synth -c env=$(ENV) --app "$(PYTHON) app.py" > /dev/null
+	cdk synth -c env=$(ENV) > /dev/null
 	@echo "template written to cdk.out/"
+
+# Needs AWS credentials for the target account; the CDK CLI runs on the project's Node 22.
+deploy: setup
+	cdk deploy -c env=$(ENV)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

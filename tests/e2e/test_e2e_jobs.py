@@ -47,7 +47,7 @@ def test_openai_byok_job_runs_with_the_users_key_and_never_the_system_key(
     (call,) = provider_calls_for(local_stack.openai, marker)  # one attempt, one call
     assert call.header("authorization") == f"Bearer {OPENAI_BYOK_KEY}"
     assert call.path == "/v1/chat/completions"
-    assert job.get("attempts", 1) == 1
+    assert job["attempts"] == 1
     assert not provider_calls_for(local_stack.gemini, marker)
 
 
@@ -69,7 +69,7 @@ def test_gemini_byok_job_sends_the_key_in_the_header_and_never_in_the_url(
     assert call.path.endswith(":generateContent")
     assert "key" not in call.query
     assert GEMINI_BYOK_KEY not in call.path + repr(call.query)
-    assert job.get("attempts", 1) == 1
+    assert job["attempts"] == 1
     assert not provider_calls_for(local_stack.openai, marker)
 
 
