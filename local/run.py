@@ -231,7 +231,7 @@ def _banner(
         f"Gemini {gemini_base_url or 'generativelanguage.googleapis.com'})"
     )
     system_key = "set" if system_key_set else "NOT set (system-path jobs fail: configuration_error)"
-    sample = REPO_ROOT.parent / "shared" / "samples" / "cv_backend_engineer.txt"
+    sample = (REPO_ROOT / "samples" / "cv_backend_engineer.txt").relative_to(REPO_ROOT)
     lines = [
         "",
         f"CV AI Jobs - local mode (environment {config.name!r})",

@@ -23,8 +23,7 @@ import pytest
 from local.fake_providers import FakeGeminiServer, FakeOpenAIServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# CI checks the repository out with `shared/` beside it.
-SAMPLES = REPO_ROOT.parent / "shared" / "samples"
+SAMPLES = REPO_ROOT / "samples"
 
 OPENAI_BYOK_KEY = "sk-canary-openai-byok-0123456789abcdef"
 OPENAI_BYOK_KEY_2 = "sk-canary-openai-byok-case-0123456789abcdef"
@@ -42,7 +41,7 @@ SHUTDOWN_TIMEOUT_SECONDS = 15
 def sample_cv(name: str = "cv_backend_engineer.txt") -> str:
     path = SAMPLES / name
     if not path.is_file():
-        pytest.fail(f"sample CV missing: {path} (shared/samples must sit beside the repository)")
+        pytest.fail(f"sample CV missing: {path} (the repository's samples/ folder)")
     return path.read_text(encoding="utf-8")
 
 
