@@ -72,7 +72,7 @@ def test_schema_sample_fits_the_extract_output_model() -> None:
     extract = BY_PATH["extract"]
 
     # When the fakes' generator fills it
-    instance = sample_instance(provider_schema(extract.output_model))
+    instance = sample_instance(provider_schema(extract.steps[0].output_model))
 
     # Then the job type's own output model accepts it
     extract.output_model.model_validate(instance)

@@ -1,4 +1,4 @@
-"""The registry, the provider schema derived from each output model, and date post-processing."""
+"""The registry, the provider schema derived from each step's output model, and extract's CVData."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from cv_jobs.job_types import BY_NAME, BY_PATH, JOB_TYPES
-from cv_jobs.job_types.dates import DateValue, parse_cv_date
-from cv_jobs.job_types.extract import ExtractOutput, ExtractRequest, ExtractResult, postprocess
+from cv_jobs.job_types.cv_data import CVData, CvOut
+from cv_jobs.job_types.dates import parse_cv_date
+from cv_jobs.job_types.extract import EXTRACT, ExtractRequest
 from cv_jobs.job_types.schema import provider_schema
-from local.schema_sample import sample_instance
 from tests.unit.samples import sample
 
 
@@ -34,9 +34,12 @@ def _objects(node: Any) -> list[dict[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize("job_type", JOB_TYPES, ids=lambda jt: jt.name)
-def test_provider_schema_is_closed_and_self_contained(job_type: Any) -> None:
-    schema = provider_schema(job_type.output_model)
+STEPS = [(job_type, step) for job_type in JOB_TYPES for step in job_type.steps]
+
+
+@pytest.mark.parametrize(("job_type", "step"), STEPS, ids=lambda x: getattr(x, "name", ""))
+def test_provider_schema_is_closed_and_self_contained(job_type: Any, step: Any) -> None:
+    schema = provider_schema(step.output_model)
     assert "$ref" not in str(schema)
     assert "$defs" not in schema
     objects = _objects(schema)
@@ -46,49 +49,116 @@ def test_provider_schema_is_closed_and_self_contained(job_type: Any) -> None:
         assert node["required"] == list(node["properties"])
 
 
-@pytest.mark.parametrize("job_type", JOB_TYPES, ids=lambda jt: jt.name)
-def test_an_answer_that_fits_the_schema_validates_and_post_processes(job_type: Any) -> None:
-    answer = sample_instance(provider_schema(job_type.output_model))
-    output = job_type.output_model.model_validate(answer)
-    request = job_type.request_model.model_validate({"cv_text": sample("cv_messy_new_grad.txt")})
-    job_type.result_model.model_validate(job_type.postprocess(output, request))
+def test_every_job_type_has_steps_with_unique_names() -> None:
+    for job_type in JOB_TYPES:
+        names = [step.name for step in job_type.steps]
+        assert names, job_type.name
+        assert len(names) == len(set(names)), job_type.name
 
 
-def test_extract_post_processing_normalises_dates_and_skills() -> None:
-    output = ExtractOutput.model_validate(
-        {
-            "personal": {
-                "full_name": "A",
-                "headline": None,
-                "email": None,
-                "phone": None,
+def _extract_answer(**changes: Any) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "personal": {
+            "name": "  Maya   Okonkwo ",
+            "email": "maya@example.com",
+            "phone": None,
+            "location": None,
+            "website": None,
+            "linkedin": "linkedin.com/in/maya",
+            "github": None,
+        },
+        "professional_summary": None,
+        "experience": [
+            {
+                "company": "Fjordpay AB",
+                "role": "Senior Backend Engineer",
+                "startDate": "Mar 2021",
+                "endDate": "Present",
                 "location": None,
-                "links": [],
-            },
-            "summary": None,
-            "experience": [
-                {
-                    "title": "Engineer",
-                    "company": "X",
-                    "location": None,
-                    "start_date": "Mar 2021",
-                    "end_date": "Present",
-                    "highlights": [],
-                }
-            ],
-            "education": [],
-            "skills": ["Python", "python ", "Go", ""],
-            "projects": [],
-            "certifications": [{"name": "CKA", "issuer": None, "date": "2023-11"}],
-            "languages": [],
-        }
-    )
+                "description": None,
+                "achievements": ["Led a migration.", "  ", "Cut costs 28%."],
+            }
+        ],
+        "education": [
+            {
+                "institution": "KTH",
+                "degree": "MSc",
+                "field": "Computer Science",
+                "startDate": "2014",
+                "endDate": "2016",
+                "gpa": None,
+            }
+        ],
+        "projects": [
+            {
+                "name": "queue-lens",
+                "description": None,
+                "tech_stack": ["Python", "python", "boto3"],
+                "link": None,
+                "startDate": "2023",
+                "endDate": None,
+            }
+        ],
+        "skills": {"technical": ["Python", "python ", "Go", ""], "soft": [], "languages": ["English"]},
+        "licenses_certifications": [
+            {"name": "AWS SA Pro", "issuer": "AWS", "date": "Nov 2022", "expiry": "sometime"}
+        ],
+        "target_job": {"title": "Platform Engineer", "company": None},
+    }
+    answer.update(changes)
+    return answer
+
+
+def test_extract_result_uses_the_frontends_field_names_with_dates_computed_in_code() -> None:
+    # Given the model's answer, with dates as text and nulls
+    output = CvOut.model_validate(_extract_answer())
     request = ExtractRequest(cv_text=sample("cv_backend_engineer.txt"))
-    result = ExtractResult.model_validate(postprocess(output, request))
-    assert result.experience[0].start_date == DateValue(year=2021, month=3)
-    assert result.experience[0].end_date == DateValue(isPresent=True)
-    assert result.certifications[0].date == DateValue(year=2023, month=11)
-    assert result.skills == ["Python", "Go"]
+    # When the result is assembled
+    result = EXTRACT.result(request, {"extract": output})
+    # Then it is CVData with "" for missing strings and *Value dates parsed from the text
+    CVData.model_validate(result)
+    assert result["personal"] == {
+        "name": "Maya Okonkwo",
+        "email": "maya@example.com",
+        "phone": "",
+        "location": "",
+        "website": "",
+        "linkedin": "linkedin.com/in/maya",
+        "github": "",
+    }
+    assert result["professional_summary"] == ""
+    [job] = result["experience"]
+    assert job["startDateValue"] == {"year": 2021, "month": 3, "day": None, "isPresent": False}
+    assert job["endDateValue"] == {"year": None, "month": None, "day": None, "isPresent": True}
+    assert job["achievements"] == ["Led a migration.", "Cut costs 28%."]
+    assert result["education"][0]["endDateValue"]["year"] == 2016
+    assert result["projects"][0]["tech_stack"] == ["Python", "boto3"]
+    assert result["projects"][0]["endDateValue"] is None
+    assert result["skills"]["technical"] == ["Python", "Go"]
+    [licence] = result["licenses_certifications"]
+    assert licence["dateValue"] == {"year": 2022, "month": 11, "day": None, "isPresent": False}
+    assert licence["expiryValue"] is None
+    assert licence["expiry"] == "sometime"
+    # And without a job description there is no target_job, whatever the model wrote
+    assert "target_job" not in result
+
+
+def test_extract_with_a_job_description_has_a_target_job() -> None:
+    output = CvOut.model_validate(_extract_answer())
+    request = ExtractRequest(
+        cv_text=sample("cv_backend_engineer.txt"), job_description=sample("jd_platform_engineer.txt")
+    )
+    result = EXTRACT.result(request, {"extract": output})
+    assert result["target_job"] == {"title": "Platform Engineer", "company": ""}
+    blank = CvOut.model_validate(_extract_answer(target_job=None))
+    assert EXTRACT.result(request, {"extract": blank})["target_job"] == {"title": "", "company": ""}
+
+
+def test_a_blank_job_description_means_none() -> None:
+    request = ExtractRequest.model_validate(
+        {"cv_text": sample("cv_backend_engineer.txt"), "job_description": "  "}
+    )
+    assert request.job_description is None
 
 
 @pytest.mark.parametrize(
@@ -119,6 +189,7 @@ def test_a_cv_of_a_few_words_is_refused() -> None:
     with pytest.raises(ValidationError) as error:
         ExtractRequest(cv_text="Jane Doe, engineer, Python")
     assert error.value.errors()[0]["loc"] == ("cv_text",)
+    assert error.value.errors()[0]["msg"] == "A CV needs at least 30 words."
 
 
 def test_extra_fields_from_the_frontend_are_ignored() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from cv_jobs.api.handler import lambda_handler as api_handler
 from cv_jobs.aws.jobs_store import JobsStore
-from cv_jobs.job_types.extract import ExtractResult
+from cv_jobs.job_types.cv_data import CVData
 from cv_jobs.worker.handler import lambda_handler as worker_handler
 from local.sqs_poller import SqsPoller
 from tests.unit.conftest import (
@@ -78,7 +78,7 @@ def test_openai_byok_job_runs_with_the_users_key_and_never_the_system_key(
     # And the job succeeded with a schema-valid result; the payload is gone
     item = job(aws, job_id)
     assert item["status"] == "succeeded"
-    ExtractResult.model_validate(item["result"])
+    CVData.model_validate(item["result"])
     assert item["credential"] == "user"
     assert item["model"] == "gpt-test"
     assert "payload" not in item
@@ -97,7 +97,7 @@ def test_gemini_byok_key_travels_in_the_header_never_in_the_url(aws: Aws, provid
     assert "responseJsonSchema" in request.body["generationConfig"]
     item = job(aws, job_id)
     assert item["status"] == "succeeded"
-    ExtractResult.model_validate(item["result"])
+    CVData.model_validate(item["result"])
     assert providers.openai.requests == []
 
 

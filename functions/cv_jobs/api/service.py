@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import parse
-from pydantic import ValidationError
-
+from cv_jobs.api.validation import validate_body
 from cv_jobs.aws.jobs_queue import JobMessage, JobsQueue
 from cv_jobs.aws.jobs_store import JobsStore
 from cv_jobs.aws.key_sealer import KeySealer
 from cv_jobs.byok import credential_from_headers
 from cv_jobs.errors import (
-    InvalidJson,
     JobErrorCode,
     JobFailure,
     JobNotFound,
     PayloadTooLarge,
-    RequestValidationFailed,
     ServiceUnavailable,
 )
 from cv_jobs.job_types import JobType
@@ -52,7 +47,7 @@ class JobService:
         """Validate everything up front, record the job without the key, then queue it."""
         self._check_size(body)
         credential = credential_from_headers(headers, system_path_enabled=self._settings.system_path_enabled)
-        request = _validate_body(job_type, body)
+        request = validate_body(job_type, body)
         job_id = str(uuid.uuid4())
 
         sealed_key = None
@@ -136,36 +131,6 @@ class JobService:
                 "The request body is too large.",
                 detail=f"The body is {size} bytes; the limit is {self._settings.max_body_bytes}.",
             )
-
-
-def _validate_body(job_type: JobType[Any, Any], body: str | None) -> Any:
-    try:
-        document = json.loads(body or "")
-    except ValueError:
-        raise InvalidJson("The request body is not valid JSON.", detail="Send a JSON object.") from None
-    if not isinstance(document, dict):
-        raise InvalidJson("The request body must be a JSON object.")
-    try:
-        return parse(event=document, model=job_type.request_model)
-    except ValidationError as error:
-        raise _validation_failure(job_type, error) from None
-
-
-def _validation_failure(job_type: JobType[Any, Any], error: ValidationError) -> RequestValidationFailed:
-    # Field paths and our messages only: `input` (the submitted value) is never included.
-    problems = [
-        {
-            "field": ".".join(str(part) for part in item["loc"]) or "body",
-            "message": item["msg"],
-            "type": item["type"],
-        }
-        for item in error.errors(include_input=False, include_url=False, include_context=False)
-    ]
-    return RequestValidationFailed(
-        f"The request body does not fit the {job_type.path} job.",
-        detail="; ".join(f"{p['field']}: {p['message']}" for p in problems),
-        fields=problems,
-    )
 
 
 def _is_uuid(value: str) -> bool:

@@ -137,6 +137,30 @@ class JobsStore:
     def fail(self, job_id: str, claim: Claim, error: dict[str, str], now: float) -> bool:
         return self._finish_claimed(job_id, claim, JobStatus.FAILED, {"error": error}, now)
 
+    def checkpoint(self, job_id: str, claim: Claim, steps: dict[str, Any], now: float) -> bool:
+        """Record the validated outputs of the steps done so far, so a retry never pays for them
+        again. False when the lease is no longer ours (cancelled, or taken over after expiry)."""
+        try:
+            self._table.update_item(
+                Key={"job_id": job_id},
+                UpdateExpression="SET steps = :steps, updated_at = :now_iso",
+                ConditionExpression="#status = :processing AND lease_token = :token",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_dynamo(
+                    {
+                        ":steps": steps,
+                        ":now_iso": _now_iso(now),
+                        ":processing": JobStatus.PROCESSING.value,
+                        ":token": claim.token,
+                    }
+                ),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
     def release(self, job_id: str, claim: Claim, error: dict[str, str], now: float) -> bool:
         """Give the job back for a retry: the lease ends now, so the next delivery may claim it."""
         try:
@@ -188,8 +212,8 @@ class JobsStore:
         values: dict[str, Any],
         now: float,
     ) -> bool:
-        """Move to a final status and drop the payload (personal data is kept no longer than
-        the job needs it). False when the condition did not hold."""
+        """Move to a final status and drop the payload and step checkpoints (personal data is
+        kept no longer than the job needs it). False when the condition did not hold."""
         assignments = ["#status = :final", "updated_at = :now_iso"]
         names = {"#status": "status"}
         all_values = {":final": status.value, ":now_iso": _now_iso(now), **values}
@@ -202,7 +226,7 @@ class JobsStore:
                 Key={"job_id": job_id},
                 UpdateExpression="SET "
                 + ", ".join(assignments)
-                + " REMOVE payload, lease_token, lease_expires_at",
+                + " REMOVE payload, steps, lease_token, lease_expires_at",
                 ConditionExpression=f"attribute_exists(job_id) AND ({condition})",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_dynamo(all_values),

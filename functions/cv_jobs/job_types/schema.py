@@ -7,6 +7,7 @@ constraints stay in Pydantic, which validates the answer.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -30,6 +31,7 @@ _DROPPED_KEYWORDS = frozenset(
 )
 
 
+@cache  # per output model, once per process; callers must not mutate the schema
 def provider_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema()
     definitions = schema.pop("$defs", {})

@@ -22,12 +22,14 @@ from cv_jobs.aws.system_key import SystemKeyMissing, SystemKeyProvider
 from cv_jobs.credentials import ApiKey, CredentialSource, Provider
 from cv_jobs.errors import JobErrorCode, JobFailure
 from cv_jobs.job_types import BY_NAME, JobType
+from cv_jobs.job_types.base import Prompt, Step
 from cv_jobs.job_types.schema import provider_schema
 from cv_jobs.jobs import JobStatus
 from cv_jobs.observability import logger, metrics, secret_in_use
 from cv_jobs.settings import WorkerSettings
 from cv_jobs.worker.providers import build_client, model_for
 from cv_jobs.worker.providers.base import LlmRequest, ProviderClient
+from cv_jobs.worker.steps import JobLost, run_steps
 
 ClientFactory = Callable[[Provider, ApiKey, WorkerSettings], ProviderClient]
 
@@ -108,6 +110,9 @@ class JobRunner:
         except JobFailure as failure:
             self._record_failure(claim, failure, log)
             return
+        except JobLost:
+            logger.info("job was cancelled or taken over during a step; stopping", extra=log)
+            return
         except Exception:  # noqa: BLE001 - a bug must still leave the job in a known state
             logger.exception("job attempt crashed", extra=log)
             self._record_failure(claim, JobFailure(JobErrorCode.INTERNAL_ERROR), log)
@@ -131,7 +136,7 @@ class JobRunner:
         provider = Provider(item["provider"])
         api_key = self._api_key(item, provider, message)
         with secret_in_use(api_key.reveal()):
-            return self._call(job_type, item["payload"], provider, api_key, deadline)
+            return self._call(job_type, claim, provider, api_key, deadline)
 
     def _api_key(self, item: dict[str, Any], provider: Provider, message: JobMessage) -> ApiKey:
         if CredentialSource(item["credential"]) is CredentialSource.SYSTEM:
@@ -150,33 +155,46 @@ class JobRunner:
     def _call(
         self,
         job_type: JobType[Any, Any],
-        payload: dict[str, Any],
+        claim: Claim,
         provider: Provider,
         api_key: ApiKey,
         deadline: Deadline,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
+        item = claim.item
         try:
-            request = job_type.request_model.model_validate(payload)
+            request = job_type.request_model.model_validate(item["payload"])
         except ValidationError:
             raise JobFailure(JobErrorCode.INTERNAL_ERROR, log_hint="stored payload invalid") from None
-        timeout = deadline.remaining() - self._settings.deadline_margin_seconds
-        if timeout < _MIN_CALL_SECONDS:
-            raise JobFailure(JobErrorCode.TIMEOUT, log_hint="no time left for the call")
         client = self._client_factory(provider, api_key, self._settings)
-        reply = client.generate(
-            LlmRequest(
-                system_prompt=job_type.system_prompt,
-                user_prompt=job_type.build_prompt(request),
-                schema_name=f"{job_type.name}_result",
-                schema=provider_schema(job_type.output_model),
-                timeout_seconds=timeout,
+
+        def call(step: Step[Any], prompt: Prompt) -> tuple[Any, str, dict[str, int]]:
+            # Each step gets what is left of the invocation, less the margin for the final write.
+            timeout = deadline.remaining() - self._settings.deadline_margin_seconds
+            if timeout < _MIN_CALL_SECONDS:
+                raise JobFailure(JobErrorCode.TIMEOUT, log_hint=f"{step.name}: no time left for the call")
+            reply = client.generate(
+                LlmRequest(
+                    system_prompt=prompt.system,
+                    user_prompt=prompt.user,
+                    schema_name=f"{job_type.name}_{step.name}",
+                    schema=provider_schema(step.output_model),
+                    timeout_seconds=timeout,
+                )
             )
+            return reply.data, reply.model, reply.usage
+
+        def save(steps: dict[str, Any]) -> bool:
+            return self._store.checkpoint(item["job_id"], claim, steps, self._clock())
+
+        result, usage = run_steps(
+            job_type,
+            request,
+            item.get("steps") or {},
+            call=call,
+            save=save,
+            log={"job_id": item["job_id"], "job_type": job_type.name},
         )
-        try:
-            output = job_type.output_model.model_validate(reply.data)
-        except ValidationError:
-            raise JobFailure(JobErrorCode.INVALID_MODEL_OUTPUT, log_hint="schema mismatch") from None
-        return job_type.postprocess(output, request), {"model": reply.model, **reply.usage}
+        return result, usage.as_record()
 
     def _record_failure(self, claim: Claim, failure: JobFailure, log: dict[str, Any]) -> None:
         job_id = claim.item["job_id"]

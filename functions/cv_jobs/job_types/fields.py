@@ -1,0 +1,99 @@
+"""Request field types shared by the job types, with their limits and our own error messages.
+
+Limits: a CV up to 100,000 characters and at least 30 words, a job description up to 50,000
+characters and at least 5 words, a section of a CV up to 10,000 characters, JSON objects (a CV as
+CVData, persona feedback) bounded in size and nesting depth. Messages never repeat the submitted
+value; the api reports them with the field's path.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+CV_MAX_CHARS = 100_000
+CV_MIN_WORDS = 30
+JOB_DESCRIPTION_MAX_CHARS = 50_000
+JOB_DESCRIPTION_MIN_WORDS = 5
+SECTION_MAX_CHARS = 10_000
+LABEL_MAX_CHARS = 60  # section_type, target_section
+KEYWORD_MAX_CHARS = 100
+USER_CONTEXT_MAX_CHARS = 5_000
+INSTRUCTION_MAX_CHARS = 1_000
+CV_OBJECT_MAX_CHARS = 150_000  # a 100,000-character CV as CVData JSON, with room for its keys
+CV_OBJECT_MAX_DEPTH = 10
+FEEDBACK_MAX_CHARS = 20_000
+FEEDBACK_MAX_DEPTH = 6
+RESPONSE_MAX_CHARS = 2_000
+MAX_RESPONSES = 20
+MAX_EXPERIENCE_INDEX = 99
+
+
+def _min_words(minimum: int, what: str) -> Any:
+    def check(text: str) -> str:
+        if len(text.split()) < minimum:
+            raise PydanticCustomError(
+                "too_few_words", "{what} needs at least {minimum} words.", {"what": what, "minimum": minimum}
+            )
+        return text
+
+    return AfterValidator(check)
+
+
+def _blank_to_none(value: Any) -> Any:
+    # The frontend sends "" for "no job description"; that is the same as leaving it out.
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _bounded_object(max_chars: int, max_depth: int) -> Any:
+    def check(value: dict[str, Any]) -> dict[str, Any]:
+        if not value:
+            raise PydanticCustomError("empty_object", "Must be a non-empty JSON object.")
+        if _depth(value) > max_depth:
+            raise PydanticCustomError(
+                "too_deep", "Nests deeper than {max_depth} levels.", {"max_depth": max_depth}
+            )
+        size = len(json.dumps(value, ensure_ascii=False))
+        if size > max_chars:
+            raise PydanticCustomError(
+                "too_large",
+                "Is {size} characters as JSON; the limit is {max_chars}.",
+                {"size": size, "max_chars": max_chars},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(item) for item in value), default=0)
+    return 0
+
+
+def _text(max_chars: int, min_chars: int = 1) -> Any:
+    return StringConstraints(min_length=min_chars, max_length=max_chars)
+
+
+CvText = Annotated[str, _text(CV_MAX_CHARS), _min_words(CV_MIN_WORDS, "A CV")]
+JobDescription = Annotated[
+    str, _text(JOB_DESCRIPTION_MAX_CHARS), _min_words(JOB_DESCRIPTION_MIN_WORDS, "A job description")
+]
+# Context only: absent, null and "" all mean "no job description".
+OptionalJobDescription = Annotated[JobDescription | None, BeforeValidator(_blank_to_none)]
+SectionContent = Annotated[str, _text(SECTION_MAX_CHARS)]
+# Context that may be empty ("" when the frontend has nothing to send).
+SectionContext = Annotated[str, _text(SECTION_MAX_CHARS * 2, min_chars=0)]
+Label = Annotated[str, _text(LABEL_MAX_CHARS)]
+Keyword = Annotated[str, _text(KEYWORD_MAX_CHARS)]
+UserContext = Annotated[str, _text(USER_CONTEXT_MAX_CHARS, min_chars=3)]
+Instruction = Annotated[str, _text(INSTRUCTION_MAX_CHARS)]
+UserResponse = Annotated[str, _text(RESPONSE_MAX_CHARS)]
+CvObject = Annotated[dict[str, Any], _bounded_object(CV_OBJECT_MAX_CHARS, CV_OBJECT_MAX_DEPTH)]
+FeedbackObject = Annotated[dict[str, Any], _bounded_object(FEEDBACK_MAX_CHARS, FEEDBACK_MAX_DEPTH)]
+ExperienceIndex = Annotated[int, Field(ge=0, le=MAX_EXPERIENCE_INDEX)]
