@@ -29,7 +29,7 @@ for _path in (REPO_ROOT / "functions", REPO_ROOT):
 
 from infra.config import EnvironmentConfig, environment_config_from_file  # noqa: E402
 from local.aws_emulator import FAKE_CREDENTIALS, REGION, AwsEmulator, LocalResources, provision  # noqa: E402
-from local.fake_providers import FakeGeminiServer, FakeOpenAIServer  # noqa: E402
+from local.fakes import FakeGeminiServer, FakeOpenAIServer  # noqa: E402
 from local.gateway import LocalGateway  # noqa: E402
 from local.worker_process import WorkerPool, WorkerProcessSettings  # noqa: E402
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from local.fake_providers import FakeGeminiServer, FakeOpenAIServer
+from local.fakes import FakeGeminiServer, FakeOpenAIServer
 from tests.e2e.support import (
     GATEWAY_API_KEY,
     REPO_ROOT,

@@ -20,7 +20,7 @@ import boto3
 import httpx
 import pytest
 
-from local.fake_providers import FakeGeminiServer, FakeOpenAIServer
+from local.fakes import FakeGeminiServer, FakeOpenAIServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT / "samples"

@@ -12,8 +12,8 @@ import httpx
 import openai
 import pytest
 
-from local.fake_providers import FakeGeminiServer, FakeOpenAIServer
-from local.schema_sample import sample_instance
+from local.fakes import FakeGeminiServer, FakeOpenAIServer
+from local.fakes.schema_sample import sample_instance
 from tests.e2e.support import GEMINI_BYOK_KEY, OPENAI_BYOK_KEY
 
 pytestmark = pytest.mark.e2e
@@ -75,7 +75,7 @@ def test_schema_sample_fits_the_extract_output_model() -> None:
     instance = sample_instance(provider_schema(extract.steps[0].output_model))
 
     # Then the job type's own output model accepts it
-    extract.output_model.model_validate(instance)
+    extract.steps[0].output_model.model_validate(instance)
 
 
 def test_fake_openai_answers_the_sdk_with_schema_output(fakes: tuple[FakeOpenAIServer, Any]) -> None:

@@ -127,6 +127,6 @@ def test_extract_result_fits_the_registry_result_model(gateway: GatewayClient) -
     assert result.model_dump(mode="json") == job["result"]
     experience = job["result"]["experience"]
     assert experience, "the fake always returns one experience entry"
-    start = experience[0]["start_date"]
+    start = experience[0]["startDateValue"]
     assert isinstance(start, dict), start
     assert isinstance(start["year"], int), start

@@ -22,7 +22,7 @@ os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "CvAiJobsTest"
 from cv_jobs.api import handler as api_handler
 from cv_jobs.observability import logger
 from cv_jobs.worker import handler as worker_handler
-from local.fake_providers import FakeGeminiServer, FakeOpenAIServer
+from local.fakes import FakeGeminiServer, FakeOpenAIServer
 
 REGION = "us-east-1"
 

@@ -1,0 +1,186 @@
+"""The recording, scriptable base of the FAKE provider servers (they are not the real providers).
+
+Each fake is a real local HTTP server (the openai SDK brings its own HTTP client, so nothing short of a
+socket is a faithful fake) that speaks the provider's wire format for the one call the worker makes,
+answers with an instance of the JSON schema the request asked for, and records every request it
+received so tests can check which key was sent and how. Tests can script the next replies
+(`fail_next`, `reply_next`) and reject keys (`reject_key`) to exercise the worker's error handling.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from local.http_server import BackgroundHTTPServer, QuietHandler
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the fake received it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # names lower-cased
+    body: Any  # parsed JSON, or None when the body was empty or not JSON
+    raw_body: bytes = field(repr=False)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def mentions(self, text: str) -> bool:
+        """True when `text` occurs anywhere in the request body (e.g. a test's marker)."""
+        return text.encode() in self.raw_body
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: Any
+    headers: tuple[tuple[str, str], ...] = ()
+    delay_seconds: float = 0.0
+
+
+class _Handler(QuietHandler):
+    server_owner: FakeProviderServer
+
+    def _handle(self) -> None:
+        self.server_owner._dispatch(self)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+
+class FakeProviderServer(BackgroundHTTPServer):
+    """Recording, scriptable base of the two fakes."""
+
+    handler_class = _Handler
+    provider = "fake"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(host, port)
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._scripted: deque[Reply | _ContentReply] = deque()
+        self._rejected_keys: set[str] = set()
+
+    # --- what tests use -------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._requests.clear()
+            self._scripted.clear()
+            self._rejected_keys.clear()
+
+    def fail_next(
+        self,
+        status: int,
+        body: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        times: int = 1,
+        delay_seconds: float = 0.0,
+    ) -> None:
+        """Answer the next `times` authenticated calls with `status` and `body` (default: the
+        provider's usual error body for that status)."""
+        reply = Reply(
+            status,
+            body if body is not None else self.error_body(status),
+            tuple((headers or {}).items()),
+            delay_seconds,
+        )
+        with self._lock:
+            self._scripted.extend([reply] * times)
+
+    def reply_next(
+        self,
+        content: str,
+        *,
+        finish_reason: str | None = None,
+        delay_seconds: float = 0.0,
+    ) -> None:
+        """Answer the next authenticated call successfully, but with this raw model output (e.g.
+        invalid JSON) and finish reason (e.g. a truncated or blocked answer)."""
+        with self._lock:
+            self._scripted.append(_ContentReply(content, finish_reason, delay_seconds))
+
+    def delay_next(self, seconds: float, *, times: int = 1) -> None:
+        """Answer the next `times` authenticated calls normally, but only after `seconds` (a slow
+        provider; or a way to observe a job while it is processing)."""
+        with self._lock:
+            self._scripted.extend([_ContentReply(None, None, seconds)] * times)
+
+    def reject_key(self, key: str) -> None:
+        """Treat `key` as invalid, like the provider does with a revoked key."""
+        with self._lock:
+            self._rejected_keys.add(key)
+
+    # --- provider specifics ---------------------------------------------------------------------
+
+    def error_body(self, status: int, message: str | None = None) -> Any:
+        raise NotImplementedError
+
+    def route(self, request: RecordedRequest) -> Reply:
+        raise NotImplementedError
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def _dispatch(self, handler: _Handler) -> None:
+        raw_body = handler.read_body()
+        parts = urlsplit(handler.path)
+        try:
+            body = json.loads(raw_body) if raw_body else None
+        except ValueError:
+            body = None
+        request = RecordedRequest(
+            method=handler.command,
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers={name.lower(): value for name, value in handler.headers.items()},
+            body=body,
+            raw_body=raw_body,
+        )
+        with self._lock:
+            self._requests.append(request)
+        reply = self.route(request)
+        if reply.delay_seconds:
+            time.sleep(reply.delay_seconds)
+        payload = json.dumps(reply.body).encode()
+        headers = [("Content-Type", "application/json"), *reply.headers]
+        handler.send(reply.status, payload, headers)
+
+    def _take_scripted(self) -> Reply | _ContentReply | None:
+        with self._lock:
+            return self._scripted.popleft() if self._scripted else None
+
+    def _is_rejected(self, key: str) -> bool:
+        with self._lock:
+            return key in self._rejected_keys
+
+
+@dataclass(frozen=True)
+class _ContentReply:
+    content: str | None  # None: the usual schema-generated answer
+    finish_reason: str | None
+    delay_seconds: float
+
+
+def masked_key(key: str) -> str:
+    # Like OpenAI's own 401 text, which echoes fragments of the key it was given: the worker must
+    # never pass a provider's message through to users.
+    return f"{key[:6]}{'*' * 8}{key[-4:]}" if len(key) > 10 else "*" * len(key)
+
+
+def estimate_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
