@@ -9,7 +9,7 @@ value; the api reports them with the field's path.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -97,3 +97,38 @@ UserResponse = Annotated[str, _text(RESPONSE_MAX_CHARS)]
 CvObject = Annotated[dict[str, Any], _bounded_object(CV_OBJECT_MAX_CHARS, CV_OBJECT_MAX_DEPTH)]
 FeedbackObject = Annotated[dict[str, Any], _bounded_object(FEEDBACK_MAX_CHARS, FEEDBACK_MAX_DEPTH)]
 ExperienceIndex = Annotated[int, Field(ge=0, le=MAX_EXPERIENCE_INDEX)]
+
+# --- improve-from-feedback and rephrase -------------------------------------------------------
+
+MAX_TARGET_INDICES = 50
+
+
+def _experience_index_key(key: str) -> str:
+    # Canonical digits only, so "0" and "00" cannot name the same entry twice.
+    if not (key.isascii() and key.isdigit() and str(int(key)) == key and int(key) <= MAX_EXPERIENCE_INDEX):
+        raise PydanticCustomError(
+            "experience_index_key",
+            'Keys must be experience indices written as digits, from "0" to "{maximum}".',
+            {"maximum": MAX_EXPERIENCE_INDEX},
+        )
+    return key
+
+
+def _unique_indices(indices: list[int]) -> list[int]:
+    if len(set(indices)) != len(indices):
+        raise PydanticCustomError("duplicate_index", "Each index may appear only once.")
+    return indices
+
+
+# Absent, null and "" all mean "no instruction" (the frontend sends "" with the other types).
+OptionalInstruction = Annotated[Instruction | None, BeforeValidator(_blank_to_none)]
+UserResponses = Annotated[list[UserResponse], Field(min_length=1, max_length=MAX_RESPONSES)]
+ImprovementType = Literal["bullet", "sentence"]
+ExperienceIndexKey = Annotated[str, AfterValidator(_experience_index_key)]
+# An experience index ("0") -> the form the user wants for that entry's improvement.
+UserChosenTypes = Annotated[
+    dict[ExperienceIndexKey, ImprovementType], Field(max_length=MAX_EXPERIENCE_INDEX + 1)
+]
+ExperienceIndices = Annotated[
+    list[ExperienceIndex], Field(max_length=MAX_TARGET_INDICES), AfterValidator(_unique_indices)
+]
