@@ -16,7 +16,7 @@ NODE_STAMP := node_modules/.installed
 export JSII_NODE := $(CURDIR)/node_modules/node/bin/node
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup run test lint typecheck unit infra e2e bench synth deploy clean
+.PHONY: help setup run test lint typecheck unit infra e2e bench synth deploy clean openapi
 
 help:
 	@echo "make run    set everything up and start the local stack (API on :3000, AWS on :4566)"
@@ -24,6 +24,7 @@ help:
 	@echo "make synth  synthesize the CloudFormation template (ENV=dev|prod)"
 	@echo "make deploy deploy one environment (ENV=dev|prod; needs AWS credentials)"
 	@echo "make bench  report cold-start import times of the functions"
+	@echo "make openapi regenerate docs/openapi.json and the TypeScript types in clients/typescript/"
 
 setup: $(PYTHON_STAMP) $(NODE_STAMP)
 
@@ -62,6 +63,13 @@ e2e: setup
 
 bench: setup
 	$(PYTHON) benchmarks/cold_imports.py
+
+# The OpenAPI document derived from the job-type registry, then the frontend's types from it (the
+# openapi-types script in package.json holds openapi-typescript's flags). Tests fail when stale.
+openapi: setup
+	PYTHONPATH=functions $(PYTHON) -m cv_jobs.api.openapi > docs/openapi.json.tmp
+	mv docs/openapi.json.tmp docs/openapi.json
+	npm run --silent openapi-types -- clients/typescript/cv-ai-jobs.d.ts
 
 ENV ?= dev
 synth: setup

@@ -63,6 +63,10 @@ def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayR
     def cancel_job(job_id: str) -> Response[dict[str, Any]]:
         return _json(200, service.cancel(job_id))
 
+    @app.get("/ai/openapi.json")
+    def openapi() -> Response[str]:
+        return Response(status_code=200, content_type="application/json", body=openapi_text())
+
     @app.exception_handler(ApiError)
     def refuse(error: ApiError) -> Response[dict[str, Any]]:
         logger.info("request refused", extra={"code": error.code, "status": error.status_code})
@@ -87,6 +91,15 @@ def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayR
 
 def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
     return Response(status_code=status, content_type="application/json", body=body)
+
+
+@cache
+def openapi_text() -> str:
+    """The OpenAPI document, built on its first request: cold starts and other routes never pay
+    for importing the generator or deriving the schemas."""
+    from cv_jobs.api.openapi import openapi_json
+
+    return openapi_json()
 
 
 @cache
