@@ -88,4 +88,8 @@ def _canonical(schema: dict[str, Any]) -> str:
 
 
 # Answerer modules register on import.
-from local.fakes.answers import cv  # noqa: E402, F401
+from local.fakes.answers import (  # noqa: E402
+    cv,  # noqa: F401
+    evaluate,  # noqa: F401
+    sections,  # noqa: F401
+)
