@@ -85,7 +85,7 @@ def _casual(body: str) -> str:
 
 def _cv_style(body: str) -> str:
     # CV bullets drop the first person and lead with the verb.
-    body = re.sub(r"^(?:i am|i'm|i)\s+", "", body.strip(), flags=re.IGNORECASE)
+    body = re.sub(r"^(?:i am|i'm|i|we are|we're|we)\s+", "", body.strip(), flags=re.IGNORECASE)
     return _tidy(re.sub(r"^responsible for\s+", "Owned ", body, flags=re.IGNORECASE))
 
 
