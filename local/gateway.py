@@ -1,16 +1,16 @@
 """A local stand-in for the REST API in API Gateway, in front of the real api handler.
 
 It does what API Gateway does before and after the api Lambda: route matching (the resources the
-stack creates from the job-type registry), the `X-API-Key` check, CORS preflight, the 10 MB
-payload limit, gateway error responses with CORS headers, and the REST proxy (v1) event and
-response mapping. Everything past the event is the very same handler code that runs in Lambda.
+stack creates from the job-type registry, local/routes.py), the `X-API-Key` check, CORS preflight,
+the 10 MB payload limit, gateway error responses with CORS headers (an unknown route is the stack's
+404 route_not_found), and the REST proxy (v1) event and response mapping. Everything past the
+event is the very same handler code that runs in Lambda.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import re
 import sys
 import threading
 import time
@@ -18,10 +18,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from local.http_server import BackgroundHTTPServer, QuietHandler
 from local.lambda_context import ACCOUNT_ID, LambdaContext, new_context
+from local.routes import Route, Routes
 
 STAGE = "local"
 PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024  # API Gateway's hard limit
@@ -37,16 +38,33 @@ API_FUNCTION_MEMORY_MB = 512
 
 @dataclass(frozen=True)
 class GatewayError:
-    """One of API Gateway's own responses: its type, default status and message."""
+    """One of API Gateway's own responses: its type, status and message, and the stack's body."""
 
     response_type: str
     status: int
     message: str
     error_type: str  # the x-amzn-ErrorType header
+    # The stack's DEFAULT_4XX/5XX template puts the response type in `code` and the message in
+    # `detail`; a response the stack customizes says its own.
+    code: str | None = None
+    detail: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": {"code": self.code or self.response_type, "message": self.message},
+            "detail": self.detail or self.message,
+        }
 
 
-MISSING_AUTHENTICATION_TOKEN = GatewayError(
-    "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token", "MissingAuthenticationTokenException"
+# An unknown path, or a method its resource lacks. API Gateway's default is 403 "Missing
+# Authentication Token"; the stack answers 404 in the api's own body (ROUTE_NOT_FOUND_BODY there).
+ROUTE_NOT_FOUND = GatewayError(
+    "MISSING_AUTHENTICATION_TOKEN",
+    404,
+    "No such route.",
+    "MissingAuthenticationTokenException",
+    code="route_not_found",
+    detail="The API has no such path, or no such method on it; GET /ai/openapi.json lists its routes.",
 )
 INVALID_API_KEY = GatewayError("INVALID_API_KEY", 403, "Forbidden", "ForbiddenException")
 REQUEST_TOO_LARGE = GatewayError("REQUEST_TOO_LARGE", 413, "Request Too Long", "RequestTooLargeException")
@@ -56,42 +74,6 @@ INTEGRATION_FAILURE = GatewayError(
 )
 
 ApiHandler = Callable[[dict[str, Any], LambdaContext], Any]
-
-
-@dataclass(frozen=True)
-class Route:
-    resource: str  # API Gateway's resource path, e.g. "/ai/jobs/{job_id}"
-    methods: tuple[str, ...]
-    path_parameters: dict[str, str] | None
-
-
-class Routes:
-    """The API's resources: `POST /ai/jobs/<job path>` per job type, `GET|DELETE /ai/jobs/{id}`.
-
-    Like API Gateway, a literal resource wins over the `{job_id}` variable one, so `GET
-    /ai/jobs/extract` is not a job lookup but a method the resource does not have.
-    """
-
-    _JOB_ID = re.compile(r"^/ai/jobs/(?P<job_id>[^/]+)$")
-
-    def __init__(self, job_paths: Iterable[str]) -> None:
-        self._job_paths = frozenset(job_paths)
-
-    def is_resource(self, path: str) -> bool:
-        """CDK's default preflight options put an OPTIONS method on every resource."""
-        path = path.rstrip("/") or "/"
-        return path in ("/", "/ai", "/ai/jobs") or self.match(path) is not None
-
-    def match(self, path: str) -> Route | None:
-        if path != "/" and path.endswith("/"):
-            path = path[:-1]
-        for job_path in self._job_paths:
-            if path == f"/ai/jobs/{job_path}":
-                return Route(path, ("POST",), None)
-        found = self._JOB_ID.match(path)
-        if found:
-            return Route("/ai/jobs/{job_id}", ("GET", "DELETE"), {"job_id": unquote(found["job_id"])})
-        return None
 
 
 class _GatewayHandler(QuietHandler):
@@ -156,7 +138,7 @@ class LocalGateway(BackgroundHTTPServer):
             return self._preflight(handler, origin, request_id)
         route = self._routes.match(parts.path)
         if route is None or method not in route.methods:
-            return self._gateway_error(handler, MISSING_AUTHENTICATION_TOKEN, request_id)
+            return self._gateway_error(handler, ROUTE_NOT_FOUND, request_id)
         if handler.headers.get("X-API-Key") != self._api_key:  # header lookup is case-insensitive
             return self._gateway_error(handler, INVALID_API_KEY, request_id)
 
@@ -197,13 +179,9 @@ class LocalGateway(BackgroundHTTPServer):
         return 204
 
     def _gateway_error(self, handler: _GatewayHandler, error: GatewayError, request_id: str) -> int:
-        # The stack's DEFAULT_4XX/5XX gateway responses: the service's error shape, and static CORS
-        # headers (one allowed origin: that one; several: '*'), so a browser sees the real error.
+        # The stack's gateway responses: the service's error shape, and static CORS headers (one
+        # allowed origin: that one; several: '*'), so a browser sees the real error.
         origins = self._cors_origins
-        body = {
-            "error": {"code": error.response_type, "message": error.message},
-            "detail": error.message,
-        }
         headers = [
             ("Content-Type", "application/json"),
             ("x-amzn-RequestId", request_id),
@@ -211,7 +189,7 @@ class LocalGateway(BackgroundHTTPServer):
             ("Access-Control-Allow-Origin", origins[0] if len(origins) == 1 else "*"),
             ("Access-Control-Allow-Headers", ",".join(CORS_ALLOWED_HEADERS)),
         ]
-        handler.send(error.status, json.dumps(body).encode(), headers)
+        handler.send(error.status, json.dumps(error.body()).encode(), headers)
         return error.status
 
     # --- the proxy event ------------------------------------------------------------------------

@@ -12,6 +12,10 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+# The job-type registry is plain Pydantic (no Powertools, boto3 or SDKs), so the CDK app can import it
+# from the Lambda code (app.py puts functions/ on sys.path; tests/infra/test_app.py checks what it
+# loads) and the routes cannot drift from the types the api function serves.
+from cv_jobs.job_types import JOB_TYPES
 from infra.bundling import API
 from infra.config import EnvironmentConfig
 from infra.constructs.byok_key import ByokKey
@@ -22,11 +26,10 @@ from infra.nag import acknowledge
 HANDLER = "cv_jobs.api.handler.lambda_handler"
 SERVICE_NAME = "cv-ai-jobs-api"
 
-# POST /ai/jobs/<path> for each job type. The job-type registry lives in
-# functions/cv_jobs/job_types (Lambda code is not imported here); keep this list in step with its
-# paths. Planned next: tailor, evaluate, rephrase, recommend, inject-keyword, elaborate,
-# improve-from-feedback.
-JOB_PATHS: tuple[str, ...] = ("extract",)
+# POST /ai/jobs/<path> for each registered job type.
+JOB_PATHS: tuple[str, ...] = tuple(job_type.path for job_type in JOB_TYPES)
+# GET /ai/<this>: the OpenAPI document, served by the api function like every other route.
+OPENAPI_PATH = "openapi.json"
 
 CORS_ALLOWED_HEADERS = ("Content-Type", "X-API-Key", "X-User-Provider", "X-User-Api-Key")
 CORS_ALLOWED_METHODS = ("GET", "POST", "DELETE", "OPTIONS")
@@ -38,6 +41,13 @@ GATEWAY_ERROR_TEMPLATE = (
     '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}, '
     '"detail": $context.error.messageString}'
 )
+# API Gateway answers a path or method it has no resource for with MISSING_AUTHENTICATION_TOKEN
+# (403 "Missing Authentication Token"). No method here uses IAM auth, so that response only ever
+# means "no such route": a 404 in the body the api function uses for its own unknown routes.
+ROUTE_NOT_FOUND_BODY = {
+    "error": {"code": "route_not_found", "message": "No such route."},
+    "detail": "The API has no such path, or no such method on it; GET /ai/openapi.json lists its routes.",
+}
 
 # One JSON line per request. Never headers or bodies: X-User-Api-Key and CV text must not be logged.
 ACCESS_LOG_FORMAT = json.dumps(
@@ -170,10 +180,12 @@ class JobsApi(Construct):
                 raise ValueError(f"job path {path!r} is not a lowercase, hyphenated path segment")
         # One permission per method (scoped to it); no extra permissions for console test calls.
         integration = apigw.LambdaIntegration(self.function, allow_test_invoke=False)
-        jobs = self.rest_api.root.add_resource("ai").add_resource("jobs")
+        ai = self.rest_api.root.add_resource("ai")
+        jobs = ai.add_resource("jobs")
         methods = [jobs.add_resource(path).add_method("POST", integration) for path in job_paths]
         job = jobs.add_resource("{job_id}")
         methods += [job.add_method("GET", integration), job.add_method("DELETE", integration)]
+        methods.append(ai.add_resource(OPENAPI_PATH).add_method("GET", integration))
         for method in methods:
             acknowledge(
                 method,
@@ -211,6 +223,13 @@ class JobsApi(Construct):
                 response_headers=headers,
                 templates={"application/json": GATEWAY_ERROR_TEMPLATE},
             )
+        self.rest_api.add_gateway_response(
+            "RouteNotFound",
+            type=apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+            status_code="404",
+            response_headers=headers,
+            templates={"application/json": json.dumps(ROUTE_NOT_FOUND_BODY)},
+        )
 
     def _api_key_and_usage_plan(self, config: EnvironmentConfig) -> apigw.IApiKey:
         # API Gateway generates the key's value; it never appears in the template or the code.

@@ -1,10 +1,12 @@
 """What the local gateway does in API Gateway's place: CORS preflight, its own error responses
-(with CORS headers, so a browser can read them), routes and the 10 MB payload limit."""
+(with CORS headers, so a browser can read them), routes (an unknown one is the stack's 404) and the
+10 MB payload limit."""
 
 from __future__ import annotations
 
 import ast
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +18,28 @@ from tests.e2e.support import REPO_ROOT, GatewayClient, LocalStack
 pytestmark = pytest.mark.e2e
 
 ORIGIN = environment_config_from_file("dev").cors_allowed_origins[0]
+UNKNOWN_ROUTES = (
+    ("POST", "/ai/jobs/not-a-job-type/x"),  # no such path
+    ("GET", "/ai/jobs/extract"),  # a job type's resource has POST only
+    ("PUT", "/ai/jobs/00000000-0000-4000-8000-000000000000"),  # a job has GET and DELETE only
+    ("POST", "/ai/openapi.json"),  # the document has GET only
+    ("GET", "/ai"),
+    ("GET", "/openapi.json"),
+)
+
+
+def _stack_constants() -> dict[str, Any]:
+    """The literal constants of the stack's API construct (read as source: importing it would start
+    the CDK runtime)."""
+    source = (REPO_ROOT / "infra" / "constructs" / "api.py").read_text(encoding="utf-8")
+    return {
+        target.id: ast.literal_eval(node.value)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name) and target.id.isupper()
+        if isinstance(node.value, (ast.Constant, ast.Tuple, ast.BinOp, ast.Dict))
+    }
 
 
 def test_preflight_is_answered_without_an_api_key(local_stack: LocalStack) -> None:
@@ -50,19 +74,47 @@ def test_forbidden_response_carries_cors_headers(gateway: GatewayClient) -> None
     assert response.headers["access-control-allow-origin"] in (ORIGIN, "*")
 
 
-def test_unknown_route_is_refused_like_api_gateway(gateway: GatewayClient) -> None:
-    # Given paths and methods the API does not have
-    for method, path in (
-        ("POST", "/ai/jobs/not-a-job-type/x"),
-        ("GET", "/ai/jobs/extract"),
-        ("PUT", "/ai/jobs/x"),
-    ):
-        # When they are called with a valid API key
-        response = gateway.request(method, path, json_body={} if method != "GET" else None)
+def test_unknown_route_is_a_404_with_our_error_body_not_a_403(gateway: GatewayClient) -> None:
+    # Given paths and methods the API does not have, and the stack's answer for them
+    expected = _stack_constants()["ROUTE_NOT_FOUND_BODY"]
 
-        # Then API Gateway's own 403 answers
-        assert response.status_code == 403, (method, path)
-        assert response.json()["error"]["message"] == "Missing Authentication Token"
+    for method, path in UNKNOWN_ROUTES:
+        for api_key in ("default", None):
+            # When they are called from a browser, with the API key and without it
+            body = {} if method in ("POST", "PUT") else None
+            response = gateway.request(
+                method, path, json_body=body, headers={"Origin": ORIGIN}, api_key=api_key
+            )
+
+            # Then the gateway answers 404 route_not_found in the service's body, readable by the browser
+            assert response.status_code == 404, (method, path, api_key)
+            assert response.json() == expected, (method, path, api_key)
+            assert response.headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
+            assert response.headers["access-control-allow-origin"] in (ORIGIN, "*")
+
+
+def test_openapi_document_is_routed_to_the_api_function_behind_the_api_key(
+    local_stack: LocalStack, gateway: GatewayClient
+) -> None:
+    # When the OpenAPI document is asked for without the API key
+    refused = gateway.request("GET", "/ai/openapi.json", api_key=None)
+    # Then the resource exists and wants the key, like every other route
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "INVALID_API_KEY"
+
+    # When it is asked for with the key
+    response = gateway.request("GET", "/ai/openapi.json")
+    # Then the api function answered, not the gateway
+    assert "x-amzn-errortype" not in response.headers
+    assert response.headers["content-type"].startswith("application/json")
+
+    # and a browser may ask for it (CORS preflight on the resource)
+    preflight = httpx.options(
+        f"{local_stack.api_url}/ai/openapi.json",
+        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"},
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == ORIGIN
 
 
 def test_body_over_10_mb_is_refused_by_the_gateway(local_stack: LocalStack, gateway: GatewayClient) -> None:
@@ -84,16 +136,9 @@ def test_body_over_10_mb_is_refused_by_the_gateway(local_stack: LocalStack, gate
 
 
 def test_local_gateway_mirrors_the_stacks_api_settings(gateway: GatewayClient) -> None:
-    # Given the stack's API construct (read as source: importing it would start the CDK runtime)
+    # Given the stack's API construct
     source = (REPO_ROOT / "infra" / "constructs" / "api.py").read_text(encoding="utf-8")
-    constants = {
-        target.id: ast.literal_eval(node.value)
-        for node in ast.parse(source).body
-        if isinstance(node, ast.Assign)
-        for target in node.targets
-        if isinstance(target, ast.Name) and target.id.isupper()
-        if isinstance(node.value, (ast.Constant, ast.Tuple, ast.BinOp))
-    }
+    constants = _stack_constants()
 
     # When the local gateway refuses a request without the API key
     response = gateway.request("GET", "/ai/jobs/00000000-0000-4000-8000-000000000000", api_key=None)

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 from aws_cdk import App
-from aws_cdk.assertions import Template
 
+from cv_jobs.job_types import JOB_TYPES
 from infra.config import environment_config
-from infra.constructs.api import JOB_PATHS
+from infra.constructs.api import ROUTE_NOT_FOUND_BODY
 from infra.stack import CvAiJobsStack
+from local.gateway import ROUTE_NOT_FOUND
+from local.routes import Routes
 from tests.infra.synth import Synth, cdk_context
 
 CORS_HEADERS = {"Content-Type", "X-API-Key", "X-User-Provider", "X-User-Api-Key"}
@@ -38,13 +40,59 @@ def _methods(synth: Synth) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def test_routes_are_the_http_contract(dev: Synth) -> None:
+    # Given the job types the functions' registry declares
+    job_posts = {("POST", f"/ai/jobs/{job_type.path}") for job_type in JOB_TYPES}
+
+    # When the dev stack is synthesized
     routes = {route for route in _methods(dev) if route[0] != "OPTIONS"}
 
-    assert routes == {
-        ("POST", "/ai/jobs/extract"),
+    # Then the API has a POST per job type, the job's GET and DELETE, the OpenAPI document, no more
+    assert routes == job_posts | {
         ("GET", "/ai/jobs/{job_id}"),
         ("DELETE", "/ai/jobs/{job_id}"),
+        ("GET", "/ai/openapi.json"),
     }
+
+
+def test_every_registered_job_type_has_its_post_method(dev: Synth) -> None:
+    # Given every job type in the registry (the routes are derived from it, never listed by hand)
+    methods = _methods(dev)
+    api_function = dev.logical_id(dev.stack.api.function)
+
+    for job_type in JOB_TYPES:
+        # Then its path has a POST method behind the API key, proxied to the api function
+        method = methods.get(("POST", f"/ai/jobs/{job_type.path}"))
+        assert method is not None, job_type.name
+        assert method["ApiKeyRequired"] is True, job_type.name
+        assert method["Integration"]["Type"] == "AWS_PROXY", job_type.name
+        assert {"Fn::GetAtt": [api_function, "Arn"]} in method["Integration"]["Uri"]["Fn::Join"][1]
+        # and the browser's preflight for it
+        assert ("OPTIONS", f"/ai/jobs/{job_type.path}") in methods, job_type.name
+
+
+def test_openapi_document_is_a_get_behind_the_api_key(dev: Synth) -> None:
+    # When the dev stack is synthesized
+    method = _methods(dev).get(("GET", "/ai/openapi.json"))
+
+    # Then the OpenAPI document is served by the api function, with the API key like every route
+    assert method is not None
+    assert method["ApiKeyRequired"] is True
+    assert method["Integration"]["Type"] == "AWS_PROXY"
+    api_function = dev.logical_id(dev.stack.api.function)
+    assert {"Fn::GetAtt": [api_function, "Arn"]} in method["Integration"]["Uri"]["Fn::Join"][1]
+
+
+def test_local_gateway_has_the_stacks_routes(dev: Synth) -> None:
+    # Given the local gateway's routes for the same registry
+    local = Routes(job_type.path for job_type in JOB_TYPES)
+
+    # When they are compared with the synthesized API's methods
+    methods = _methods(dev)
+
+    # Then both have the same methods, and a preflight on the same resources
+    assert local.methods() == {route for route in methods if route[0] != "OPTIONS"}
+    for _, resource in (route for route in methods if route[0] == "OPTIONS"):
+        assert local.is_resource(resource.replace("{job_id}", "some-id")), resource
 
 
 def test_every_route_proxies_to_the_api_function_and_requires_the_api_key(dev: Synth) -> None:
@@ -62,7 +110,7 @@ def test_cors_preflight_needs_no_api_key_and_allows_the_byok_headers(dev: Synth)
     # Browsers send preflights without custom headers, so these must not require the key.
     preflights = {route: method for route, method in _methods(dev).items() if route[0] == "OPTIONS"}
 
-    assert {path for _, path in preflights} >= {"/ai/jobs/extract", "/ai/jobs/{job_id}"}
+    assert {path for _, path in preflights} >= {"/ai/jobs/extract", "/ai/jobs/{job_id}", "/ai/openapi.json"}
     for route, method in preflights.items():
         assert method["ApiKeyRequired"] is False, route
         [response] = method["Integration"]["IntegrationResponses"]
@@ -76,14 +124,18 @@ def test_cors_preflight_needs_no_api_key_and_allows_the_byok_headers(dev: Synth)
         assert '"http://127.0.0.1:5173"' in response["ResponseTemplates"]["application/json"]
 
 
-def test_gateway_errors_carry_cors_headers_and_the_error_shape(dev: Synth) -> None:
-    responses = {
+def _gateway_responses(synth: Synth) -> dict[str, dict[str, Any]]:
+    return {
         response["Properties"]["ResponseType"]: response["Properties"]
-        for response in dev.template.find_resources("AWS::ApiGateway::GatewayResponse").values()
+        for response in synth.template.find_resources("AWS::ApiGateway::GatewayResponse").values()
     }
 
-    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
-    for response in responses.values():
+
+def test_gateway_errors_carry_cors_headers_and_the_error_shape(dev: Synth) -> None:
+    responses = _gateway_responses(dev)
+
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX", "MISSING_AUTHENTICATION_TOKEN"}
+    for response in (responses["DEFAULT_4XX"], responses["DEFAULT_5XX"]):
         headers = response["ResponseParameters"]
         # dev allows two origins and a gateway response cannot echo one: '*' (no credentials).
         assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == "'*'"
@@ -98,6 +150,28 @@ def test_gateway_errors_carry_cors_headers_and_the_error_shape(dev: Synth) -> No
             "error": {"code": "THROTTLED", "message": "Too Many Requests"},
             "detail": "Too Many Requests",
         }
+
+
+def test_unknown_route_is_a_404_in_the_apis_error_body_not_a_403(dev: Synth) -> None:
+    # Given the gateway response API Gateway uses for a path or method it has no resource for
+    response = _gateway_responses(dev)["MISSING_AUTHENTICATION_TOKEN"]
+
+    # Then it is a 404 with the api function's route_not_found body (static: no VTL to render)
+    assert response["StatusCode"] == "404"
+    body = json.loads(response["ResponseTemplates"]["application/json"])
+    assert body["error"] == {"code": "route_not_found", "message": "No such route."}
+    assert body["detail"]
+    assert "$" not in response["ResponseTemplates"]["application/json"]
+    # and the same CORS headers as the other gateway responses, so a browser can read it
+    assert response["ResponseParameters"] == _gateway_responses(dev)["DEFAULT_4XX"]["ResponseParameters"]
+
+
+def test_local_gateway_answers_unknown_routes_with_the_stacks_body() -> None:
+    # Given the local gateway's answer for a route it does not have
+    # Then it is the stack's MISSING_AUTHENTICATION_TOKEN response: 404, the same body
+    assert ROUTE_NOT_FOUND.status == 404
+    assert ROUTE_NOT_FOUND.response_type == "MISSING_AUTHENTICATION_TOKEN"
+    assert ROUTE_NOT_FOUND.body() == ROUTE_NOT_FOUND_BODY
 
 
 def test_single_origin_environment_names_its_origin_on_gateway_errors(prod: Synth) -> None:
@@ -168,33 +242,6 @@ def test_usage_plan_binds_the_api_key_to_the_stage_with_throttle_and_quota(dev: 
     assert "Value" not in api_key["Properties"]
 
 
-def test_every_job_path_gets_a_post_route(tmp_path: Path) -> None:
-    # Given the eight job types the HTTP contract lists
-    job_paths = (
-        *JOB_PATHS,
-        "tailor",
-        "evaluate",
-        "rephrase",
-        "recommend",
-        "inject-keyword",
-        "elaborate",
-        "improve-from-feedback",
-    )
-    context = cdk_context("dev", **{"aws:cdk:bundling-stacks": []})
-    app = App(context=context, outdir=str(tmp_path))
-    config = environment_config(context["environments"], "dev")
-
-    # When the stack is built with them
-    stack = CvAiJobsStack(app, "Routes", config=config, job_paths=job_paths)
-    app.synth()
-
-    # Then each one is a POST route that requires the API key
-    synth = Synth(app=app, stack=stack, template=Template.from_stack(stack), outdir=tmp_path)
-    posts = {path: method for (verb, path), method in _methods(synth).items() if verb == "POST"}
-    assert set(posts) == {f"/ai/jobs/{path}" for path in job_paths}
-    assert all(method["ApiKeyRequired"] is True for method in posts.values())
-
-
 def test_a_job_path_outside_the_contracts_style_is_refused(tmp_path: Path) -> None:
     context = cdk_context("dev", **{"aws:cdk:bundling-stacks": []})
     app = App(context=context, outdir=str(tmp_path))
@@ -202,10 +249,3 @@ def test_a_job_path_outside_the_contracts_style_is_refused(tmp_path: Path) -> No
 
     with pytest.raises(ValueError, match="inject_keyword"):
         CvAiJobsStack(app, "Routes", config=config, job_paths=("extract", "inject_keyword"))
-
-
-def test_job_paths_match_the_functions_job_type_registry() -> None:
-    # infra does not import Lambda code; this test keeps the two lists from drifting apart.
-    from cv_jobs.job_types import JOB_TYPES
-
-    assert sorted(JOB_PATHS) == sorted(job_type.path for job_type in JOB_TYPES)
