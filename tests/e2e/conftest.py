@@ -1,4 +1,5 @@
-"""Session fixtures: recording fake providers in this process, the local stack as a subprocess.
+"""Session fixtures: recording fake providers in this process, the local stack as a subprocess,
+and the example job of every job type over every route (`example_jobs`).
 
 The stack (`python -m local.run`) gets the fakes' URLs as OPENAI_BASE_URL / GEMINI_BASE_URL with
 FAKE_LLM off (as far as the stack knows, these are the real providers) and a canary as its system
@@ -19,15 +20,21 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cv_jobs.job_types import JOB_TYPES
+from local.examples import example_request
 from local.fakes import FakeGeminiServer, FakeOpenAIServer
 from tests.e2e.support import (
     GATEWAY_API_KEY,
     REPO_ROOT,
+    ROUTES,
     SHUTDOWN_TIMEOUT_SECONDS,
     STARTUP_TIMEOUT_SECONDS,
     SYSTEM_KEY,
+    ExampleJobs,
     GatewayClient,
     LocalStack,
+    new_marker,
+    run_jobs,
 )
 
 
@@ -132,3 +139,15 @@ def _wait_until_serving(stack: LocalStack) -> None:
 @pytest.fixture(scope="session")
 def gateway(local_stack: LocalStack) -> GatewayClient:
     return GatewayClient(local_stack.api_url, GATEWAY_API_KEY)
+
+
+@pytest.fixture(scope="session")
+def example_jobs(local_stack: LocalStack, gateway: GatewayClient) -> ExampleJobs:
+    """Every registered job type's example request over every route, submitted at once and polled
+    to the end; shared by the modules that check results and provider calls."""
+    jobs = []
+    for job_type in JOB_TYPES:
+        for route in ROUTES:
+            marker = new_marker()
+            jobs.append((job_type, route, example_request(job_type.path, marker=marker), marker))
+    return {(ran.job_type.name, ran.route.id): ran for ran in run_jobs(local_stack, gateway, jobs)}

@@ -1,7 +1,9 @@
-"""Helpers of the e2e suite: canary keys, sample CVs, the recording gateway client, the stack handle.
+"""Helpers of the e2e suite: canary keys, sample CVs, the recording gateway client, the stack handle,
+the three ways a job is paid for (ROUTES) and what a fake provider was sent (SentCall).
 
 Every HTTP exchange a test makes with the gateway is recorded, so the leak test can search all of
-them for keys. Jobs carry a unique marker line in their CV so a test can find its own provider calls.
+them for keys. Jobs carry a unique marker line in their CV (or job description) so a test can find
+its own provider calls.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import boto3
 import httpx
 import pytest
 
-from local.fakes import FakeGeminiServer, FakeOpenAIServer
+from cv_jobs.job_types import JobType
+from infra.config import environment_config_from_file
+from local.fakes import FakeGeminiServer, FakeOpenAIServer, RecordedRequest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT / "samples"
@@ -45,10 +49,54 @@ def sample_cv(name: str = "cv_backend_engineer.txt") -> str:
     return path.read_text(encoding="utf-8")
 
 
+def new_marker() -> str:
+    """A unique string to put in a request and find again in provider calls and records."""
+    return f"e2e-marker-{uuid.uuid4().hex}"
+
+
 def marked_cv(name: str = "cv_backend_engineer.txt") -> tuple[str, str]:
     """A realistic CV with a unique line, to find this job's provider calls and records."""
-    marker = f"e2e-marker-{uuid.uuid4().hex}"
+    marker = new_marker()
     return f"{sample_cv(name)}\nReference: {marker}\n", marker
+
+
+@dataclass(frozen=True)
+class Route:
+    """One way a job is paid for: the user's own key with a provider, or the system path."""
+
+    id: str
+    provider: str  # the provider the job must reach
+    key: str  # the key that provider must receive
+    credential: str  # the job record's `credential`: user | system
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self.credential == "system":
+            return {}
+        return {"X-User-Provider": self.provider, "X-User-Api-Key": self.key}
+
+
+ROUTES = (
+    Route("openai-byok", "openai", OPENAI_BYOK_KEY, "user"),
+    Route("gemini-byok", "gemini", GEMINI_BYOK_KEY, "user"),
+    Route("system", "openai", SYSTEM_KEY, "system"),  # the stack's system key is this canary
+)
+
+
+def configured_models() -> dict[str, str]:
+    """The models the local stack is configured with (cdk.json, environment dev), by provider."""
+    config = environment_config_from_file("dev")
+    return {"openai": config.openai_model, "gemini": config.gemini_model}
+
+
+def accepted_job_id(response: httpx.Response) -> str:
+    """The job id of a 202 `{job_id, status: queued}`; fails the test on anything else."""
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert body["status"] == "queued", body
+    assert isinstance(body["job_id"], str), body
+    assert body["job_id"], body
+    return str(body["job_id"])
 
 
 @dataclass(frozen=True)
@@ -119,6 +167,27 @@ class GatewayClient:
             time.sleep(delay)
             delay = min(delay * 1.5, 1.0)
 
+    def wait_until_all_finished(self, job_ids: list[str], timeout: float = 60.0) -> dict[str, dict[str, Any]]:
+        """Poll many jobs with one shared backoff until every one is terminal; the final views by id."""
+        deadline = time.monotonic() + timeout
+        delay = 0.05
+        pending, finished = list(job_ids), {}
+        while pending:
+            for job_id in list(pending):
+                response = self.get_job(job_id)
+                assert response.status_code == 200, response.text
+                job = response.json()
+                if job["status"] in TERMINAL_STATUSES:
+                    finished[job_id] = job
+                    pending.remove(job_id)
+            if not pending:
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"{len(pending)} of {len(job_ids)} jobs not finished after {timeout} s")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 1.0)
+        return finished
+
 
 @dataclass
 class LocalStack:
@@ -169,3 +238,92 @@ def provider_calls_for(server: FakeOpenAIServer | FakeGeminiServer, marker: str)
 
 def items_mentioning(stack: LocalStack, marker: str) -> list[dict[str, Any]]:
     return [item for item in stack.table_items() if marker in json.dumps(item, default=str)]
+
+
+@dataclass(frozen=True)
+class SentCall:
+    """What one structured-output call asked a provider for, in provider-neutral terms."""
+
+    provider: str
+    model: str
+    schema: Any
+    schema_name: str | None  # OpenAI only: Gemini requests carry no schema name
+    system: str
+    user: str
+
+
+def sent_call(request: RecordedRequest) -> SentCall:
+    """Read a recorded OpenAI chat completion or Gemini generateContent request."""
+    body = request.body if isinstance(request.body, dict) else {}
+    if request.path.startswith("/v1beta/models/"):
+        model = request.path.removeprefix("/v1beta/models/").split(":", 1)[0]
+        config = body.get("generationConfig") or {}
+        (system,) = (body.get("systemInstruction") or {}).get("parts") or [{}]
+        (content,) = body.get("contents") or [{}]
+        (user,) = content.get("parts") or [{}]
+        return SentCall(
+            "gemini",
+            model,
+            config.get("responseJsonSchema"),
+            None,
+            system.get("text", ""),
+            user.get("text", ""),
+        )
+    messages = {message.get("role"): message.get("content") for message in body.get("messages") or []}
+    json_schema = (body.get("response_format") or {}).get("json_schema") or {}
+    return SentCall(
+        "openai",
+        str(body.get("model")),
+        json_schema.get("schema"),
+        json_schema.get("name"),
+        str(messages.get("system", "")),
+        str(messages.get("user", "")),
+    )
+
+
+@dataclass(frozen=True)
+class RanJob:
+    """A job submitted over a route and polled to the end, with what the providers received for it."""
+
+    job_type: JobType[Any, Any]
+    route: Route
+    body: dict[str, Any]
+    job: dict[str, Any]  # the final GET view
+    calls: list[RecordedRequest]  # what the route's provider received for this job, in order
+    other_provider_calls: list[RecordedRequest]  # what the other provider received (nothing, we hope)
+
+
+# Ran jobs by (job type name, route id).
+ExampleJobs = dict[tuple[str, str], RanJob]
+
+
+def run_jobs(
+    stack: LocalStack,
+    gateway: GatewayClient,
+    jobs: list[tuple[JobType[Any, Any], Route, dict[str, Any], str]],
+) -> list[RanJob]:
+    """Submit every (job type, route, body, marker) at once, then poll them all to the end.
+
+    Each body must carry its marker (see `local.examples.example_request(..., marker=...)`): it is how
+    each job's provider calls are found.
+    """
+    job_ids = [
+        accepted_job_id(gateway.create_job(job_type.path, body, route.headers))
+        for job_type, route, body, _ in jobs
+    ]
+    finished = gateway.wait_until_all_finished(job_ids)
+    servers: dict[str, FakeOpenAIServer | FakeGeminiServer] = {"openai": stack.openai, "gemini": stack.gemini}
+    ran = []
+    for job_id, (job_type, route, body, marker) in zip(job_ids, jobs, strict=True):
+        other = "gemini" if route.provider == "openai" else "openai"
+        ran.append(
+            RanJob(
+                job_type,
+                route,
+                body,
+                finished[job_id],
+                provider_calls_for(servers[route.provider], marker),
+                provider_calls_for(servers[other], marker),
+            )
+        )
+    return ran
