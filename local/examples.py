@@ -302,11 +302,16 @@ def example_request(
     if builder is None:
         raise KeyError(f"no example for job path {job_path!r}; known: {', '.join(EXAMPLE_PATHS)}")
     body = {name: value for name, value in builder(cv, job_description).items() if value is not None}
-    if marker:
-        for name in _MARKED_FIELDS:
-            if isinstance(body.get(name), str):
-                body[name] = f"{body[name].rstrip()}\nReference: {marker}\n"
-    return body
+    return mark(body, marker) if marker else body
+
+
+def mark(body: dict[str, Any], marker: str) -> dict[str, Any]:
+    """`body` with `marker` on its own line at the end of its job description and main text."""
+    marked = dict(body)
+    for name in _MARKED_FIELDS:
+        if isinstance(marked.get(name), str):
+            marked[name] = f"{marked[name].rstrip()}\nReference: {marker}\n"
+    return marked
 
 
 def _required(job: str | None) -> str:
