@@ -81,7 +81,7 @@ def test_unknown_route_is_a_404_with_our_error_body_not_a_403(gateway: GatewayCl
     for method, path in UNKNOWN_ROUTES:
         for api_key in ("default", None):
             # When they are called from a browser, with the API key and without it
-            body = {} if method in ("POST", "PUT") else None
+            body: dict[str, Any] | None = {} if method in ("POST", "PUT") else None
             response = gateway.request(
                 method, path, json_body=body, headers={"Origin": ORIGIN}, api_key=api_key
             )
