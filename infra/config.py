@@ -1,19 +1,43 @@
 """Per-environment settings, read from `cdk.json` context (`context.environments.<name>`).
 
 The stack and local mode both read their settings through this module, so a limit changed in
-`cdk.json` changes the cloud and the local stack alike.
+`cdk.json` changes the cloud and the local stack alike. Per-job model settings are checked against
+the Lambda code's own definitions (the job-type registry and the model-family table), so a job type
+that does not exist or a cap a model cannot produce stops the synth instead of failing jobs.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
+FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
+# The CDK app reads the one definition of job types and model settings: the Lambda code's.
+if str(FUNCTIONS_DIR) not in sys.path:
+    sys.path.append(str(FUNCTIONS_DIR))
 
+from cv_jobs.credentials import Provider  # noqa: E402
+from cv_jobs.llm.capabilities import capabilities  # noqa: E402
+from cv_jobs.llm.job_settings import (  # noqa: E402
+    JobSetting,
+    job_settings_json,
+    parse_job_settings,
+    plan_call,
+)
 
 # The retention periods CloudWatch Logs accepts (RetentionInDays).
 LOG_RETENTION_DAYS = (
@@ -40,6 +64,8 @@ class EnvironmentConfig(_Model):
     cors_allowed_origins: tuple[str, ...] = Field(alias="corsAllowedOrigins", min_length=1)
     openai_model: str = Field(alias="openaiModel", min_length=1)
     gemini_model: str = Field(alias="geminiModel", min_length=1)
+    # Per job type (registry names): model per provider, answer budget, reasoning effort.
+    job_settings: dict[str, JobSetting] = Field(alias="jobSettings", default_factory=dict)
     system_path_enabled: bool = Field(alias="systemPathEnabled")
     job_ttl_hours: int = Field(alias="jobTtlHours", ge=1, le=24 * 30)
     api_throttle: ApiThrottle = Field(alias="apiThrottle")
@@ -59,6 +85,62 @@ class EnvironmentConfig(_Model):
             raise ValueError(f"CloudWatch Logs accepts only {LOG_RETENTION_DAYS} days")
         return days
 
+    @field_validator("job_settings", mode="before")
+    @classmethod
+    def _parse_job_settings(cls, value: object) -> object:
+        return parse_job_settings(value)
+
+    @field_validator("job_settings")
+    @classmethod
+    def _registered_job_types(
+        cls, settings: dict[str, JobSetting], info: ValidationInfo
+    ) -> dict[str, JobSetting]:
+        known = (info.context or {}).get("job_types")
+        if known is None:
+            known = registered_job_types()
+        unknown = sorted(set(settings) - set(known))
+        if unknown:
+            raise ValueError(f"unknown job types {unknown} (the registry has: {', '.join(sorted(known))})")
+        return settings
+
+    @model_validator(mode="after")
+    def _caps_fit_the_models(self) -> EnvironmentConfig:
+        # Every job type on every provider: its answer budget plus reasoning room must fit what
+        # the model can produce, or jobs would end truncated. Models the table does not know are
+        # sent conservative caps instead (see cv_jobs.llm.capabilities).
+        for job_type, setting in self.job_settings.items():
+            for provider in Provider:
+                model = self.model_for(provider, job_type)
+                caps = capabilities(provider, model)
+                if caps.known and not caps.fits(setting.answer_tokens, setting.effort):
+                    raise ValueError(
+                        f"jobSettings.{job_type}: answerTokens {setting.answer_tokens} plus the reasoning "
+                        f"room for effort {setting.effort.value!r} exceed the {caps.max_output_tokens} "
+                        f"output tokens {model} can produce"
+                    )
+        return self
+
+    def model_for(self, provider: Provider | str, job_type: str | None = None) -> str:
+        """The model `job_type` calls on `provider` in this environment."""
+        provider = Provider(provider)
+        default = self.openai_model if provider is Provider.OPENAI else self.gemini_model
+        return plan_call(provider, job_type, default_model=default, settings=self.job_settings).model
+
+    def configured_models(self) -> list[tuple[Provider, str]]:
+        """Every model some job may call in this environment, once each."""
+        return sorted(
+            {
+                (provider, self.model_for(provider, job))
+                for provider in Provider
+                for job in [None, *self.job_settings]
+            }
+        )
+
+    @property
+    def job_settings_env(self) -> str:
+        """The worker's JOB_SETTINGS variable."""
+        return job_settings_json(self.job_settings)
+
     @property
     def job_ttl_seconds(self) -> int:
         return self.job_ttl_hours * 3600
@@ -77,8 +159,18 @@ class EnvironmentConfig(_Model):
         return 6 * self.worker_timeout_seconds
 
 
-def environment_config(environments: Any, name: str | None) -> EnvironmentConfig:
-    """Select and validate one environment from the `environments` context object."""
+def registered_job_types() -> tuple[str, ...]:
+    """The job type names of the functions' registry (cv_jobs.job_types)."""
+    from cv_jobs.job_types import JOB_TYPES
+
+    return tuple(job_type.name for job_type in JOB_TYPES)
+
+
+def environment_config(
+    environments: Any, name: str | None, *, job_types: Collection[str] | None = None
+) -> EnvironmentConfig:
+    """Select and validate one environment from the `environments` context object. `job_types`
+    replaces the registry's names (tests)."""
     if not isinstance(environments, dict) or not environments:
         raise ConfigError("cdk.json context has no 'environments' object")
     known = ", ".join(sorted(environments))
@@ -87,7 +179,9 @@ def environment_config(environments: Any, name: str | None) -> EnvironmentConfig
     if name not in environments:
         raise ConfigError(f"unknown environment {name!r} (known: {known})")
     try:
-        return EnvironmentConfig(name=name, **environments[name])
+        return EnvironmentConfig.model_validate(
+            {"name": name, **environments[name]}, context={"job_types": job_types}
+        )
     except ValidationError as error:
         raise ConfigError(f"invalid settings for environment {name!r}: {error}") from error
 

@@ -92,6 +92,8 @@ def function_environments(
         "SYSTEM_OPENAI_SECRET_ARN": resources.system_secret_arn,
         "OPENAI_MODEL": config.openai_model,
         "GEMINI_MODEL": config.gemini_model,
+        "JOB_SETTINGS": config.job_settings_env,
+        "ENVIRONMENT_NAME": config.name,
         "MAX_ATTEMPTS": str(config.worker_max_attempts),
     }
     if openai_base_url:

@@ -7,17 +7,43 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cv_jobs.credentials import Provider
+from cv_jobs.llm.job_settings import CallPlan, JobSetting, parse_job_settings, plan_call
 
-class _EnvSettings(BaseModel):
+
+class _FromEnv(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
-
-    jobs_table_name: str = Field(alias="JOBS_TABLE_NAME", min_length=1)
-    byok_key_arn: str = Field(alias="BYOK_KEY_ARN", min_length=1)
-    job_ttl_seconds: int = Field(alias="JOB_TTL_SECONDS", default=86_400, ge=60)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None):
         return cls.model_validate(dict(os.environ if environ is None else environ))
+
+
+class _EnvSettings(_FromEnv):
+    jobs_table_name: str = Field(alias="JOBS_TABLE_NAME", min_length=1)
+    byok_key_arn: str = Field(alias="BYOK_KEY_ARN", min_length=1)
+    job_ttl_seconds: int = Field(alias="JOB_TTL_SECONDS", default=86_400, ge=60)
+
+
+class ModelSettings(_FromEnv):
+    """Which models the jobs call and how (cdk.json's models and jobSettings of one environment)."""
+
+    openai_model: str = Field(alias="OPENAI_MODEL", min_length=1)
+    gemini_model: str = Field(alias="GEMINI_MODEL", min_length=1)
+    job_settings: dict[str, JobSetting] = Field(alias="JOB_SETTINGS", default_factory=dict)
+    # The cdk.json environment, so that an operator reading a log line knows which one it was.
+    environment_name: str = Field(alias="ENVIRONMENT_NAME", default="unknown", min_length=1)
+    openai_base_url: str | None = Field(alias="OPENAI_BASE_URL", default=None)
+    gemini_base_url: str = Field(alias="GEMINI_BASE_URL", default="https://generativelanguage.googleapis.com")
+
+    @field_validator("job_settings", mode="before")
+    @classmethod
+    def _parse_job_settings(cls, value: object) -> object:
+        return parse_job_settings(value)
+
+    def call_plan(self, provider: Provider, job_type: str | None) -> CallPlan:
+        default = self.openai_model if provider is Provider.OPENAI else self.gemini_model
+        return plan_call(provider, job_type, default_model=default, settings=self.job_settings)
 
 
 class ApiSettings(_EnvSettings):
@@ -35,15 +61,27 @@ class ApiSettings(_EnvSettings):
         return value
 
 
-class WorkerSettings(_EnvSettings):
+class WorkerSettings(_EnvSettings, ModelSettings):
     system_openai_secret_arn: str = Field(alias="SYSTEM_OPENAI_SECRET_ARN", min_length=1)
-    openai_model: str = Field(alias="OPENAI_MODEL", min_length=1)
-    gemini_model: str = Field(alias="GEMINI_MODEL", min_length=1)
-    openai_base_url: str | None = Field(alias="OPENAI_BASE_URL", default=None)
-    gemini_base_url: str = Field(alias="GEMINI_BASE_URL", default="https://generativelanguage.googleapis.com")
     # Attempts before a retryable failure fails the job for good. The stack sets it one below the
     # queue's maxReceiveCount, so a delivery is left to fail a job whose attempts all crashed.
     max_attempts: int = Field(alias="MAX_ATTEMPTS", default=3, ge=1, le=10)
     # Time kept back from the Lambda deadline for the final DynamoDB write.
     deadline_margin_seconds: float = Field(alias="DEADLINE_MARGIN_SECONDS", default=5.0, ge=0)
     system_key_cache_seconds: int = Field(alias="SYSTEM_KEY_CACHE_SECONDS", default=300, ge=0)
+
+
+class ModelCheckSettings(ModelSettings):
+    # Unset locally when no system key is configured: OpenAI models are then looked up without one.
+    system_openai_secret_arn: str | None = Field(alias="SYSTEM_OPENAI_SECRET_ARN", default=None)
+    # A model whose shutdown is this close (or closer) needs attention now.
+    warning_days: int = Field(alias="MODEL_WARNING_DAYS", default=90, ge=1, le=365)
+
+    def configured_models(self) -> list[tuple[Provider, str]]:
+        """Every model some job of this environment may call, once each, in a stable order."""
+        models = {(Provider.OPENAI, self.openai_model), (Provider.GEMINI, self.gemini_model)}
+        for setting in self.job_settings.values():
+            models.update(
+                (provider, model) for provider in Provider if (model := setting.model_for(provider))
+            )
+        return sorted(models)

@@ -49,6 +49,8 @@ class Worker(Construct):
                 "SYSTEM_OPENAI_SECRET_ARN": system_secret.secret_arn,
                 "OPENAI_MODEL": config.openai_model,
                 "GEMINI_MODEL": config.gemini_model,
+                "JOB_SETTINGS": config.job_settings_env,
+                "ENVIRONMENT_NAME": config.name,
                 "MAX_ATTEMPTS": str(config.worker_max_attempts),
             },
         )

@@ -5,6 +5,10 @@ socket is a faithful fake) that speaks the provider's wire format for the one ca
 answers with an instance of the JSON schema the request asked for, and records every request it
 received so tests can check which key was sent and how. Tests can script the next replies
 (`fail_next`, `reply_next`) and reject keys (`reject_key`) to exercise the worker's error handling.
+
+Each fake serves a list of models (by default the ones cdk.json configures plus the unit tests'
+names, see models.py) and refuses any other with the provider's 404; tests can serve more
+(`serve_model`), retire one (`retire_model`) or announce a shutdown (`deprecate_model`).
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from local.fakes.models import default_served_models
 from local.http_server import BackgroundHTTPServer, QuietHandler
 
 
@@ -63,12 +68,18 @@ class FakeProviderServer(BackgroundHTTPServer):
     handler_class = _Handler
     provider = "fake"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, *, models: Iterable[str] | None = None
+    ) -> None:
         super().__init__(host, port)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._scripted: deque[Reply | _ContentReply] = deque()
         self._rejected_keys: set[str] = set()
+        initial = default_served_models(self.provider) if models is None else set(models)
+        # Model name -> announced shutdown date (YYYY-MM-DD) or None.
+        self._initial_models: dict[str, str | None] = dict.fromkeys(initial)
+        self._models = dict(self._initial_models)
 
     # --- what tests use -------------------------------------------------------------------------
 
@@ -78,10 +89,35 @@ class FakeProviderServer(BackgroundHTTPServer):
             return list(self._requests)
 
     def clear(self) -> None:
+        """Forget requests and scripts, and serve the initial models again."""
         with self._lock:
             self._requests.clear()
             self._scripted.clear()
             self._rejected_keys.clear()
+            self._models = dict(self._initial_models)
+
+    def serve_model(self, name: str) -> None:
+        with self._lock:
+            self._models.setdefault(name, None)
+
+    def retire_model(self, name: str) -> None:
+        """From now on `name` is unknown, as after the provider's shutdown: 404 on every call."""
+        with self._lock:
+            self._models.pop(name, None)
+
+    def deprecate_model(self, name: str, shutdown_date: str) -> None:
+        """Announce a shutdown (YYYY-MM-DD): the model still answers; its model info says when it stops."""
+        with self._lock:
+            self._models[name] = shutdown_date
+
+    def serves(self, name: str) -> bool:
+        with self._lock:
+            return name in self._models
+
+    def served_models(self) -> dict[str, str | None]:
+        """Model name -> announced shutdown date (None: none announced)."""
+        with self._lock:
+            return dict(sorted(self._models.items()))
 
     def fail_next(
         self,

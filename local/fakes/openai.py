@@ -1,9 +1,12 @@
-"""FAKE OpenAI Chat Completions server (not the real provider); answers come from `answers`."""
+"""FAKE OpenAI server (not the real provider): Chat Completions, answered from `answers`, and the
+models endpoints (`GET /v1/models`, `GET /v1/models/{model}`, with `shutdown_date`). Parameters a
+real model would refuse are refused with OpenAI's own 400 body (see models.py)."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from local.fakes.answers import fake_answer
@@ -15,10 +18,14 @@ from local.fakes.base import (
     estimate_tokens,
     masked_key,
 )
+from local.fakes.models import openai_error, openai_refusal, openai_unknown_model, rules_for
+
+# When the fake's models "were created" (model objects carry a creation time).
+_CREATED = 1_758_499_200
 
 
 class FakeOpenAIServer(FakeProviderServer):
-    """FAKE OpenAI Chat Completions endpoint: `POST /v1/chat/completions`.
+    """FAKE OpenAI endpoints: `POST /v1/chat/completions`, `GET /v1/models[/{model}]`.
 
     Point the SDK at it with `base_url=server.url + "/v1"` (see `base_url`).
     """
@@ -50,8 +57,10 @@ class FakeOpenAIServer(FakeProviderServer):
         ),
     }
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        super().__init__(host, port)
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, *, models: Iterable[str] | None = None
+    ) -> None:
+        super().__init__(host, port, models=models)
         self._counter = 0
 
     @property
@@ -63,10 +72,52 @@ class FakeOpenAIServer(FakeProviderServer):
         return openai_error(message or default, kind, code)
 
     def route(self, request: RecordedRequest) -> Reply:
-        if request.path.rstrip("/") != "/v1/chat/completions":
+        path = request.path.rstrip("/")
+        models_path = path == "/v1/models" or path.startswith("/v1/models/")
+        if path != "/v1/chat/completions" and not models_path:
             return Reply(404, openai_error(f"Unknown request URL: {request.path}.", code=None))
-        if request.method != "POST":
+        if request.method != ("GET" if models_path else "POST"):
             return Reply(405, openai_error("Method not allowed.", code=None))
+        refused = self._refused_key(request)
+        if refused is not None:
+            return refused
+        if models_path:
+            return self._model_info(path.removeprefix("/v1/models").strip("/"))
+        body = request.body if isinstance(request.body, dict) else None
+        if body is None or not body.get("model") or not isinstance(body.get("messages"), list):
+            return Reply(400, openai_error("'model' and 'messages' are required.", code=None))
+        if body.get("stream"):
+            return Reply(400, openai_error("Streaming is not supported by the fake.", code=None))
+        model = str(body["model"])
+        if not self.serves(model):
+            return Reply(*openai_unknown_model(model))
+        rules = rules_for("openai", model)
+        refusal = openai_refusal(rules, body)
+        if refusal is not None:
+            return Reply(*refusal)
+        scripted = self._take_scripted()
+        if isinstance(scripted, Reply):
+            return scripted
+        content = _openai_content(body.get("response_format"), body["messages"])
+        finish_reason, delay = "stop", 0.0
+        reasoning = rules.reasoning_tokens(body.get("reasoning_effort"))
+        if isinstance(scripted, _ContentReply):
+            content = content if scripted.content is None else scripted.content
+            delay = scripted.delay_seconds
+            finish_reason = scripted.finish_reason or "stop"
+        cap = body.get("max_completion_tokens")
+        if finish_reason == "stop" and isinstance(cap, int) and reasoning + estimate_tokens(content) > cap:
+            # As the real API does: reasoning and answer share the cap; when it runs out, the
+            # answer is cut (here: nothing of it is left) and finish_reason says why.
+            content, finish_reason, reasoning = "", "length", min(reasoning, cap)
+        return Reply(
+            200,
+            self._completion(body, content, finish_reason, reasoning),
+            (("x-request-id", f"req_fake_{self._counter}"),),
+            delay,
+        )
+
+    def _refused_key(self, request: RecordedRequest) -> Reply | None:
         authorization = request.header("authorization") or ""
         key = authorization[len("Bearer ") :].strip() if authorization.startswith("Bearer ") else ""
         if not key:
@@ -86,33 +137,25 @@ class FakeOpenAIServer(FakeProviderServer):
                     code="invalid_api_key",
                 ),
             )
-        body = request.body if isinstance(request.body, dict) else None
-        if body is None or not body.get("model") or not isinstance(body.get("messages"), list):
-            return Reply(400, openai_error("'model' and 'messages' are required.", code=None))
-        if body.get("stream"):
-            return Reply(400, openai_error("Streaming is not supported by the fake.", code=None))
-        scripted = self._take_scripted()
-        if isinstance(scripted, Reply):
-            return scripted
-        content = _openai_content(body.get("response_format"), body["messages"])
-        finish_reason, delay = "stop", 0.0
-        if isinstance(scripted, _ContentReply):
-            content = content if scripted.content is None else scripted.content
-            delay = scripted.delay_seconds
-            finish_reason = scripted.finish_reason or "stop"
-        return Reply(
-            200,
-            self._completion(body, content, finish_reason),
-            (("x-request-id", f"req_fake_{self._counter}"),),
-            delay,
-        )
+        return None
 
-    def _completion(self, body: dict[str, Any], content: str, finish_reason: str) -> dict[str, Any]:
+    def _model_info(self, model: str) -> Reply:
+        served = self.served_models()
+        if not model:
+            return Reply(200, {"object": "list", "data": [_model_object(n, d) for n, d in served.items()]})
+        if model not in served:
+            return Reply(*openai_unknown_model(model))
+        return Reply(200, _model_object(model, served[model]))
+
+    def _completion(
+        self, body: dict[str, Any], content: str, finish_reason: str, reasoning_tokens: int
+    ) -> dict[str, Any]:
         with self._lock:
             self._counter += 1
             number = self._counter
         prompt_tokens = estimate_tokens(json.dumps(body.get("messages")))
-        completion_tokens = estimate_tokens(content)
+        # Like the real API: completion_tokens includes the reasoning tokens.
+        completion_tokens = (estimate_tokens(content) if content else 0) + reasoning_tokens
         return {
             "id": f"chatcmpl-fake-{number:06d}",
             "object": "chat.completion",
@@ -136,8 +179,20 @@ class FakeOpenAIServer(FakeProviderServer):
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
+                "completion_tokens_details": {"reasoning_tokens": reasoning_tokens},
             },
         }
+
+
+def _model_object(model: str, shutdown_date: str | None) -> dict[str, Any]:
+    # shutdown_date: YYYY-MM-DD once a shutdown is announced, else null (as the real API reports).
+    return {
+        "id": model,
+        "object": "model",
+        "created": _CREATED,
+        "owned_by": "system",
+        "shutdown_date": shutdown_date,
+    }
 
 
 def _openai_content(response_format: Any, messages: list[Any]) -> str:
@@ -166,8 +221,4 @@ def _texts(messages: list[Any], *roles: str) -> list[str]:
     return texts
 
 
-def openai_error(
-    message: str, kind: str = "invalid_request_error", code: str | None = None
-) -> dict[str, Any]:
-    """OpenAI's error body."""
-    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+__all__ = ["FakeOpenAIServer", "openai_error"]

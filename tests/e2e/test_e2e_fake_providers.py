@@ -12,11 +12,15 @@ import httpx
 import openai
 import pytest
 
+from infra.config import environment_config_from_file
 from local.fakes import FakeGeminiServer, FakeOpenAIServer
 from local.fakes.schema_sample import sample_instance
 from tests.e2e.support import GEMINI_BYOK_KEY, OPENAI_BYOK_KEY
 
 pytestmark = pytest.mark.e2e
+
+# The fakes serve the models cdk.json configures (and refuse others, as the providers do).
+DEV = environment_config_from_file("dev")
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -84,7 +88,7 @@ def test_fake_openai_answers_the_sdk_with_schema_output(fakes: tuple[FakeOpenAIS
 
     # When the SDK asks for strict JSON-schema output
     completion = client.chat.completions.create(
-        model="gpt-4.1-mini",
+        model=DEV.openai_model,
         messages=[{"role": "user", "content": "fake-openai-check"}],
         response_format={
             "type": "json_schema",
@@ -115,7 +119,7 @@ def test_fake_openai_refuses_a_request_without_a_key(fakes: tuple[FakeOpenAIServ
 
 def test_fake_gemini_takes_the_key_from_the_header_only(fakes: tuple[Any, FakeGeminiServer]) -> None:
     _, fake_gemini = fakes
-    url = f"{fake_gemini.url}/v1beta/models/gemini-2.5-flash:generateContent"
+    url = f"{fake_gemini.url}/v1beta/models/{DEV.gemini_model}:generateContent"
     body = {
         "contents": [{"role": "user", "parts": [{"text": "hello"}]}],
         "generationConfig": {"responseMimeType": "application/json", "responseJsonSchema": SCHEMA},
@@ -143,9 +147,9 @@ def test_fakes_can_be_told_to_fail(fakes: tuple[FakeOpenAIServer, FakeGeminiServ
 
     # When the next calls are made
     with pytest.raises(openai.RateLimitError):
-        client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
+        client.chat.completions.create(model=DEV.openai_model, messages=[{"role": "user", "content": "x"}])
     gemini = httpx.post(
-        f"{fake_gemini.url}/v1beta/models/m:generateContent",
+        f"{fake_gemini.url}/v1beta/models/{DEV.gemini_model}:generateContent",
         headers={"x-goog-api-key": GEMINI_BYOK_KEY},
         json={"contents": [{"parts": [{"text": "x"}]}]},
     )

@@ -77,8 +77,10 @@ def test_worker_environment_is_the_documented_contract(dev: Synth) -> None:
         "BYOK_KEY_ARN": {"Fn::GetAtt": [dev.logical_id(dev.stack.byok_key.key), "Arn"]},
         "JOB_TTL_SECONDS": "86400",
         "SYSTEM_OPENAI_SECRET_ARN": {"Ref": dev.logical_id(dev.stack.system_secret.secret)},
-        "OPENAI_MODEL": "gpt-4.1-mini",
-        "GEMINI_MODEL": "gemini-2.5-flash",
+        "OPENAI_MODEL": dev.config.openai_model,
+        "GEMINI_MODEL": dev.config.gemini_model,
+        "JOB_SETTINGS": dev.config.job_settings_env,
+        "ENVIRONMENT_NAME": "dev",
         "MAX_ATTEMPTS": "3",  # one below maxReceiveCount (4)
     }
 

@@ -85,7 +85,7 @@ class JobRunner:
         provider = Provider(current["provider"])
         claim = self._store.claim(
             message.job_id,
-            model=model_for(provider, self._settings),
+            model=model_for(provider, self._settings, current.get("job_type")),
             lease_seconds=deadline.remaining() + _LEASE_GRACE_SECONDS,
             now=self._clock(),
         )
@@ -166,6 +166,7 @@ class JobRunner:
         except ValidationError:
             raise JobFailure(JobErrorCode.INTERNAL_ERROR, log_hint="stored payload invalid") from None
         client = self._client_factory(provider, api_key, self._settings)
+        plan = self._settings.call_plan(provider, job_type.name)
 
         def call(step: Step[Any], prompt: Prompt) -> tuple[Any, str, dict[str, int]]:
             # Each step gets what is left of the invocation, less the margin for the final write.
@@ -179,6 +180,9 @@ class JobRunner:
                     schema_name=f"{job_type.name}_{step.name}",
                     schema=provider_schema(step.output_model),
                     timeout_seconds=timeout,
+                    model=plan.model,
+                    max_output_tokens=plan.max_output_tokens,
+                    effort=plan.native_effort,
                 )
             )
             return reply.data, reply.model, reply.usage
@@ -199,7 +203,19 @@ class JobRunner:
     def _record_failure(self, claim: Claim, failure: JobFailure, log: dict[str, Any]) -> None:
         job_id = claim.item["job_id"]
         attempts = int(claim.item.get("attempts", 1))
-        details = {**log, "code": failure.code.value, "hint": failure.log_hint, "attempt": attempts}
+        details = {
+            **log,
+            "code": failure.code.value,
+            "hint": failure.log_hint,
+            "attempt": attempts,
+            # Which model, in which environment: what an operator needs to act on model_not_found.
+            "model": claim.item.get("model"),
+            "environment": self._settings.environment_name,
+        }
+        if failure.code is JobErrorCode.MODEL_NOT_FOUND:
+            # Retired or unknown: no retry can help, every job on this model fails until the
+            # configuration changes. Counted apart so it can alarm on its own.
+            metrics.add_metric(name="ModelNotFound", unit="Count", value=1)
         if failure.retryable and attempts < self._settings.max_attempts:
             self._store.release(job_id, claim, failure.as_error(), self._clock())
             metrics.add_metric(name="JobsRetried", unit="Count", value=1)

@@ -20,8 +20,8 @@ from cv_jobs.worker.providers.base import ProviderClient
 _import_lock = threading.Lock()
 
 
-def model_for(provider: Provider, settings: WorkerSettings) -> str:
-    return settings.openai_model if provider is Provider.OPENAI else settings.gemini_model
+def model_for(provider: Provider, settings: WorkerSettings, job_type: str | None = None) -> str:
+    return settings.call_plan(provider, job_type).model
 
 
 def build_client(provider: Provider, api_key: ApiKey, settings: WorkerSettings) -> ProviderClient:

@@ -1,5 +1,10 @@
 """Gemini over its REST API with httpx. The key goes in the `x-goog-api-key` header, never in
-the URL: URLs end up in logs and exception texts."""
+the URL: URLs end up in logs and exception texts.
+
+The cap goes as `maxOutputTokens` (thinking counts against it, so the plan leaves room), and
+`thinkingConfig.thinkingLevel` only when the plan sets one: Gemini 2.5 models refuse a level, and
+each 3.x model refuses the levels it does not take. No sampling parameters: 3.x ignores them.
+"""
 
 from __future__ import annotations
 
@@ -25,14 +30,20 @@ class GeminiClient:
         self._base_url = base_url.rstrip("/")
 
     def generate(self, request: LlmRequest) -> LlmReply:
-        url = f"{self._base_url}/v1beta/models/{self._model}:generateContent"
+        model = request.model or self._model
+        url = f"{self._base_url}/v1beta/models/{model}:generateContent"
+        generation: dict[str, Any] = {
+            "responseMimeType": "application/json",
+            "responseJsonSchema": request.schema,
+        }
+        if request.max_output_tokens is not None:
+            generation["maxOutputTokens"] = request.max_output_tokens
+        if request.effort is not None:
+            generation["thinkingConfig"] = {"thinkingLevel": request.effort}
         body = {
             "systemInstruction": {"parts": [{"text": request.system_prompt}]},
             "contents": [{"role": "user", "parts": [{"text": request.user_prompt}]}],
-            "generationConfig": {
-                "responseMimeType": "application/json",
-                "responseJsonSchema": request.schema,
-            },
+            "generationConfig": generation,
         }
         try:
             # A client per job: its key is never shared with another job in this warm process.
@@ -48,9 +59,9 @@ class GeminiClient:
                 classify_http_failure(response.status_code, codes),
                 log_hint=f"gemini status {response.status_code} {'/'.join(codes) or '-'}",
             )
-        return self._reply(response)
+        return self._reply(response, model)
 
-    def _reply(self, response: httpx.Response) -> LlmReply:
+    def _reply(self, response: httpx.Response, model: str) -> LlmReply:
         try:
             document = response.json()
         except ValueError:
@@ -73,12 +84,15 @@ class GeminiClient:
         except ValueError:
             raise JobFailure(JobErrorCode.INVALID_MODEL_OUTPUT, log_hint="not JSON") from None
         usage = document.get("usageMetadata") or {}
+        thoughts = int(usage.get("thoughtsTokenCount", 0))
         return LlmReply(
             data=data,
-            model=document.get("modelVersion") or self._model,
+            model=document.get("modelVersion") or model,
             usage={
                 "input_tokens": int(usage.get("promptTokenCount", 0)),
-                "output_tokens": int(usage.get("candidatesTokenCount", 0)),
+                # candidatesTokenCount leaves the thoughts out; both are billed as output.
+                "output_tokens": int(usage.get("candidatesTokenCount", 0)) + thoughts,
+                "reasoning_tokens": thoughts,
                 "total_tokens": int(usage.get("totalTokenCount", 0)),
             },
         )

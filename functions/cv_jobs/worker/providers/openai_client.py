@@ -1,9 +1,15 @@
 """OpenAI through the official SDK: an explicit per-job key, SDK retries off (the worker decides
-about retries through SQS), strict JSON-schema output."""
+about retries through SQS), strict JSON-schema output.
+
+Only parameters every current model takes, plus what the call plan says this model takes: the cap
+goes as `max_completion_tokens` (reasoning models refuse `max_tokens`), `reasoning_effort` only when
+set, and never `temperature` (reasoning models refuse anything but its default).
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import openai
 
@@ -20,6 +26,11 @@ class OpenAIClient:
         self._base_url = base_url
 
     def generate(self, request: LlmRequest) -> LlmReply:
+        options: dict[str, Any] = {}
+        if request.max_output_tokens is not None:
+            options["max_completion_tokens"] = request.max_output_tokens
+        if request.effort is not None:
+            options["reasoning_effort"] = request.effort
         # A client per job: its key is never shared with another job in this warm process.
         with openai.OpenAI(
             api_key=self._api_key.reveal(),
@@ -29,7 +40,7 @@ class OpenAIClient:
         ) as client:
             try:
                 completion = client.chat.completions.create(
-                    model=self._model,
+                    model=request.model or self._model,
                     messages=[
                         {"role": "system", "content": request.system_prompt},
                         {"role": "user", "content": request.user_prompt},
@@ -42,6 +53,7 @@ class OpenAIClient:
                             "schema": request.schema,
                         },
                     },
+                    **options,
                 )
             except openai.APITimeoutError:
                 raise JobFailure(JobErrorCode.TIMEOUT, log_hint="APITimeoutError") from None
@@ -69,14 +81,17 @@ def _reply(completion: openai.types.chat.ChatCompletion) -> LlmReply:
     except ValueError:
         raise JobFailure(JobErrorCode.INVALID_MODEL_OUTPUT, log_hint="not JSON") from None
     usage = completion.usage
+    if usage is None:
+        return LlmReply(data=data, model=completion.model)
+    details = usage.completion_tokens_details
     return LlmReply(
         data=data,
         model=completion.model,
         usage={
             "input_tokens": usage.prompt_tokens,
+            # completion_tokens counts the reasoning tokens too; they are billed as output.
             "output_tokens": usage.completion_tokens,
+            "reasoning_tokens": (details.reasoning_tokens or 0) if details else 0,
             "total_tokens": usage.total_tokens,
-        }
-        if usage
-        else {},
+        },
     )
