@@ -16,7 +16,7 @@ NODE_STAMP := node_modules/.installed
 export JSII_NODE := $(CURDIR)/node_modules/node/bin/node
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup run test lint typecheck unit infra e2e bench synth deploy clean openapi
+.PHONY: help setup run test lint typecheck unit infra e2e bench synth deploy clean openapi models smoke
 
 help:
 	@echo "make run    set everything up and start the local stack (API on :3000, AWS on :4566)"
@@ -24,6 +24,8 @@ help:
 	@echo "make synth  synthesize the CloudFormation template (ENV=dev|prod)"
 	@echo "make deploy deploy one environment (ENV=dev|prod; needs AWS credentials)"
 	@echo "make bench  report cold-start import times of the functions"
+	@echo "make smoke run every job type once against the real providers (OPENAI_API_KEY / GEMINI_API_KEY; skips without)"
+	@echo "make models check the configured models with the providers (LOCAL_ENV=dev|prod; exit 1: act now)"
 	@echo "make openapi regenerate docs/openapi.json and the TypeScript types in clients/typescript/"
 
 setup: $(PYTHON_STAMP) $(NODE_STAMP)
@@ -63,6 +65,15 @@ e2e: setup
 
 bench: setup
 	$(PYTHON) benchmarks/cold_imports.py
+
+# Every job type once per provider whose key is set (OPENAI_API_KEY / GEMINI_API_KEY), as BYOK jobs
+# through the local stack against the real providers; says it skipped when neither key is set.
+smoke: setup
+	$(PYTHON) -m local.smoke
+
+# The stack's daily model check, here: keys from OPENAI_API_KEY / GEMINI_API_KEY where set.
+models: setup
+	$(PYTHON) -m local.models
 
 # The OpenAPI document derived from the job-type registry, then the frontend's types from it (the
 # openapi-types script in package.json holds openapi-typescript's flags). Tests fail when stale.

@@ -64,10 +64,22 @@ class BundleSpec:
 API = BundleSpec(
     name="api",
     requirements="requirements-api.txt",
-    excluded_subpackages=("worker",),
+    excluded_subpackages=("worker", "model_check"),
+    unrelated_files=("requirements-worker.txt", "requirements-model-check.txt"),
+)
+WORKER = BundleSpec(
+    name="worker",
+    requirements="requirements-worker.txt",
+    excluded_subpackages=("model_check",),
+    unrelated_files=("requirements-model-check.txt",),
+)
+# The daily model check: no LLM SDK, neither the api's nor the worker's code.
+MODEL_CHECK = BundleSpec(
+    name="model_check",
+    requirements="requirements-model-check.txt",
+    excluded_subpackages=("api", "worker"),
     unrelated_files=("requirements-worker.txt",),
 )
-WORKER = BundleSpec(name="worker", requirements="requirements-worker.txt")
 
 
 def _uv_command() -> list[str]:

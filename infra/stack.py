@@ -13,6 +13,7 @@ from infra.constructs.api import JOB_PATHS, JobsApi
 from infra.constructs.byok_key import ByokKey
 from infra.constructs.jobs_queue import JobsQueue
 from infra.constructs.jobs_table import JobsTable
+from infra.constructs.model_check import ModelCheck
 from infra.constructs.system_secret import SystemOpenAiSecret
 from infra.constructs.worker import Worker
 
@@ -61,6 +62,9 @@ class CvAiJobsStack(Stack):
             queue=self.jobs_queue.queue,
             byok_key=self.byok_key,
             system_secret=self.system_secret.secret,
+        )
+        self.model_check = ModelCheck(
+            self, "ModelCheck", config=config, system_secret=self.system_secret.secret
         )
 
         self._outputs()
