@@ -83,10 +83,11 @@ ROUTES = (
 )
 
 
-def configured_models() -> dict[str, str]:
-    """The models the local stack is configured with (cdk.json, environment dev), by provider."""
+def configured_models(job_type: str | None = None) -> dict[str, str]:
+    """The models the local stack calls for `job_type` (cdk.json, environment dev: the provider's
+    default unless the job type's jobSettings names its own), by provider."""
     config = environment_config_from_file("dev")
-    return {"openai": config.openai_model, "gemini": config.gemini_model}
+    return {provider: config.model_for(provider, job_type) for provider in ("openai", "gemini")}
 
 
 def accepted_job_id(response: httpx.Response) -> str:

@@ -57,7 +57,7 @@ def test_job_succeeds_on_its_route_in_one_attempt(
         route.provider,
         route.credential,
     )
-    assert ran.job["model"] == configured_models()[route.provider]
+    assert ran.job["model"] == configured_models(job_type.name)[route.provider]
 
 
 @pytest.mark.parametrize(("job_type", "route"), CASES)
@@ -116,7 +116,7 @@ def test_each_call_asks_for_the_configured_model_and_the_steps_schema(
     assert len(sent) == len(job_type.steps)
     for call, request, step in zip(sent, ran.calls, job_type.steps, strict=True):
         assert call.provider == route.provider
-        assert call.model == configured_models()[route.provider]
+        assert call.model == configured_models(job_type.name)[route.provider]
         assert call.schema == provider_schema(step.output_model), step.name
         if route.provider == "openai":
             response_format = request.body["response_format"]

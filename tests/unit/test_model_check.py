@@ -246,7 +246,11 @@ def test_make_models_passes_when_every_configured_model_is_served(
 
     assert code == 0
     assert "ok openai gpt-6-luna" in " ".join(output.split())
-    assert {r.path for r in fake_gemini.requests} == {"/v1beta/models/gemini-3.8-flash"}
+    # Every Gemini model of dev, the job types' own included, was asked about
+    assert {r.path for r in fake_gemini.requests} == {
+        "/v1beta/models/gemini-3.8-flash",
+        "/v1beta/models/gemini-3.5-flash-lite",
+    }
 
 
 def test_make_models_fails_and_names_a_model_that_needs_attention(
