@@ -104,9 +104,11 @@ def test_openapi_document_is_routed_to_the_api_function_behind_the_api_key(
 
     # When it is asked for with the key
     response = gateway.request("GET", "/ai/openapi.json")
-    # Then the api function answered, not the gateway
+    # Then the api function answered with the document, not the gateway with an error
     assert "x-amzn-errortype" not in response.headers
+    assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
+    assert {"openapi", "paths"} <= set(response.json())
 
     # and a browser may ask for it (CORS preflight on the resource)
     preflight = httpx.options(
