@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,15 +200,22 @@ class LocalStack:
     capture_path: Path
     openai: FakeOpenAIServer
     gemini: FakeGeminiServer
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    _clients_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def aws(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.aws_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        """A boto3 client of the emulated AWS, made once per service: making one takes a good part of
+        a second, which would slow down tests that read the table while a job runs."""
+        with self._clients_lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.client(
+                    service,
+                    endpoint_url=self.aws_endpoint,
+                    region_name="us-east-1",
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",
+                )
+            return self._clients[service]
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -218,13 +226,29 @@ class LocalStack:
         lines = self.capture_path.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
 
+    def table_name(self) -> str:
+        (table,) = self.aws("dynamodb").list_tables()["TableNames"]
+        return str(table)
+
     def table_items(self) -> list[dict[str, Any]]:
         dynamodb = self.aws("dynamodb")
-        (table,) = dynamodb.list_tables()["TableNames"]
         items: list[dict[str, Any]] = []
-        for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+        for page in dynamodb.get_paginator("scan").paginate(TableName=self.table_name(), ConsistentRead=True):
             items.extend(page["Items"])
         return items
+
+    def job_item(self, job_id: str) -> dict[str, Any] | None:
+        """A job's record as stored (DynamoDB JSON), or None."""
+        item = self.aws("dynamodb").get_item(
+            TableName=self.table_name(), Key={"job_id": {"S": job_id}}, ConsistentRead=True
+        )
+        return item.get("Item")
+
+    def forget_jobs(self, job_ids: list[str]) -> None:
+        """Delete finished jobs' records: tests that scan the table mid-run stay fast as the suite grows."""
+        dynamodb, table = self.aws("dynamodb"), self.table_name()
+        for job_id in job_ids:
+            dynamodb.delete_item(TableName=table, Key={"job_id": {"S": job_id}})
 
     def queue_url(self, suffix: str) -> str:
         urls = self.aws("sqs").list_queues()["QueueUrls"]
@@ -292,6 +316,7 @@ class RanJob:
     job: dict[str, Any]  # the final GET view
     calls: list[RecordedRequest]  # what the route's provider received for this job, in order
     other_provider_calls: list[RecordedRequest]  # what the other provider received (nothing, we hope)
+    stored: dict[str, Any]  # the finished job's record as it was stored (DynamoDB JSON)
 
 
 # Ran jobs by (job type name, route id).
@@ -303,15 +328,20 @@ def run_jobs(
     gateway: GatewayClient,
     jobs: list[tuple[JobType[Any, Any], Route, dict[str, Any], str]],
 ) -> list[RanJob]:
-    """Submit every (job type, route, body, marker) at once, then poll them all to the end.
+    """Submit every (job type, route, body, marker) at once, then poll them all to the end; keep each
+    finished record, then delete it (the table stays small for the tests that scan it).
 
     Each body must carry its marker (see `local.examples.example_request(..., marker=...)`): it is how
     each job's provider calls are found.
     """
-    job_ids = [
-        accepted_job_id(gateway.create_job(job_type.path, body, route.headers))
-        for job_type, route, body, _ in jobs
-    ]
+
+    def submit(job: tuple[JobType[Any, Any], Route, dict[str, Any], str]) -> str:
+        job_type, route, body, _ = job
+        return accepted_job_id(gateway.create_job(job_type.path, body, route.headers))
+
+    # Submitted from a few threads, as several browsers would: the api serves requests concurrently.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        job_ids = list(pool.map(submit, jobs))
     finished = gateway.wait_until_all_finished(job_ids)
     servers: dict[str, FakeOpenAIServer | FakeGeminiServer] = {"openai": stack.openai, "gemini": stack.gemini}
     ran = []
@@ -325,6 +355,8 @@ def run_jobs(
                 finished[job_id],
                 provider_calls_for(servers[route.provider], marker),
                 provider_calls_for(servers[other], marker),
+                stack.job_item(job_id) or {},
             )
         )
+    stack.forget_jobs(job_ids)
     return ran

@@ -8,6 +8,8 @@ costs about as much as its slowest job.
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ from cv_jobs.job_types.prompting import data_blocks
 from cv_jobs.job_types.schema import provider_schema
 from local.fakes.answers import fake_answer
 from tests.e2e.frontend_shapes import FRONTEND_SHAPES, empty_arrays, shape_problems
-from tests.e2e.support import ROUTES, ExampleJobs, RanJob, Route, configured_models, sent_call
+from tests.e2e.support import CANARY_KEYS, ROUTES, ExampleJobs, RanJob, Route, configured_models, sent_call
 
 pytestmark = pytest.mark.e2e
 
@@ -88,6 +90,24 @@ def test_stored_result_has_exactly_the_frontends_keys(
     # Then they match, and no array of objects was empty (its items' keys would go unchecked)
     assert not problems, "\n".join(problems)
     assert not empty_arrays(result, shape), empty_arrays(result, shape)
+
+
+@pytest.mark.parametrize(("job_type", "route"), CASES)
+def test_finished_record_keeps_no_key_and_no_request(
+    example_jobs: ExampleJobs, job_type: JobType[Any, Any], route: Route
+) -> None:
+    # Given a succeeded job's record, as stored once it finished
+    stored = _ran(example_jobs, job_type, route).stored
+    assert stored["status"] == {"S": "succeeded"}
+
+    # When it is searched for keys, in plain text and base64
+    dumped = json.dumps(stored, default=str)
+    leaks = [key for key in CANARY_KEYS if key in dumped or base64.b64encode(key.encode()).decode() in dumped]
+
+    # Then none is there, and neither the request (payload) nor the step checkpoints were kept
+    assert leaks == []
+    assert "payload" not in stored
+    assert "steps" not in stored
 
 
 @pytest.mark.parametrize(("job_type", "route"), CASES)

@@ -44,7 +44,7 @@ OBJECTS = _cases(lambda f: f.free_object)
 
 @pytest.mark.parametrize("job_type", REGISTERED)
 def test_the_example_is_accepted_and_extra_fields_are_ignored(
-    gateway: GatewayClient, job_type: JobType[Any, Any]
+    local_stack: LocalStack, gateway: GatewayClient, job_type: JobType[Any, Any]
 ) -> None:
     # Given the job type's example plus a field the contract does not know (the frontend may send extras)
     body = {**example_request(job_type.path), "client_version": "web-2.3.1"}
@@ -52,8 +52,9 @@ def test_the_example_is_accepted_and_extra_fields_are_ignored(
     # When it is submitted on the system path
     job_id = accepted_job_id(gateway.create_job(job_type.path, body))
 
-    # Then it was accepted (202) and runs to success (waited for: no job outlives this test)
+    # Then it was accepted (202) and runs to success (waited for, then deleted: no job outlives this test)
     job = gateway.wait_until_finished(job_id)
+    local_stack.forget_jobs([job_id])
     assert job["status"] == "succeeded", job
 
 

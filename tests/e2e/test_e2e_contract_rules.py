@@ -15,7 +15,7 @@ import pytest
 from cv_jobs.job_types import BY_PATH, JobType
 from local.examples import example_request
 from tests.e2e.contract_cases import assert_refused, canary
-from tests.e2e.support import GatewayClient, accepted_job_id
+from tests.e2e.support import GatewayClient, LocalStack, accepted_job_id
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +54,9 @@ def test_rephrase_custom_without_an_instruction_is_a_422_on_custom_instruction(
     assert "custom" in problem["message"]
 
 
-def test_rephrase_custom_with_an_instruction_is_accepted(gateway: GatewayClient) -> None:
+def test_rephrase_custom_with_an_instruction_is_accepted(
+    local_stack: LocalStack, gateway: GatewayClient
+) -> None:
     # Given a custom rephrase with the user's own instruction
     job_type = _job_type("rephrase")
     body = {
@@ -66,8 +68,10 @@ def test_rephrase_custom_with_an_instruction_is_accepted(gateway: GatewayClient)
     # When it is submitted
     job_id = accepted_job_id(gateway.create_job(job_type.path, body))
 
-    # Then it is accepted and runs (waited for: no job outlives the test)
-    assert gateway.wait_until_finished(job_id)["status"] == "succeeded"
+    # Then it is accepted and runs (waited for, then deleted: no job outlives the test)
+    job = gateway.wait_until_finished(job_id)
+    local_stack.forget_jobs([job_id])
+    assert job["status"] == "succeeded", job
 
 
 @pytest.mark.parametrize("instruction_type", INSTRUCTION_TYPES)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from tests.e2e.support import (
@@ -12,20 +11,12 @@ from tests.e2e.support import (
     SYSTEM_KEY,
     GatewayClient,
     LocalStack,
+    accepted_job_id,
     marked_cv,
     provider_calls_for,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-def _accepted_job_id(response: httpx.Response) -> str:
-    assert response.status_code == 202, response.text
-    body = response.json()
-    assert body["status"] == "queued"
-    assert isinstance(body["job_id"], str)
-    assert body["job_id"]
-    return body["job_id"]
 
 
 def test_openai_byok_job_runs_with_the_users_key_and_never_the_system_key(
@@ -36,7 +27,7 @@ def test_openai_byok_job_runs_with_the_users_key_and_never_the_system_key(
     headers = {"X-User-Provider": "openai", "X-User-Api-Key": OPENAI_BYOK_KEY}
 
     # When the frontend creates an extract job and polls it
-    job_id = _accepted_job_id(gateway.create_job("extract", {"cv_text": cv_text}, headers))
+    job_id = accepted_job_id(gateway.create_job("extract", {"cv_text": cv_text}, headers))
     job = gateway.wait_until_finished(job_id)
 
     # Then it succeeded with a result object, and OpenAI saw the user's key and only that key
@@ -59,7 +50,7 @@ def test_gemini_byok_job_sends_the_key_in_the_header_and_never_in_the_url(
     headers = {"X-User-Provider": "gemini", "X-User-Api-Key": GEMINI_BYOK_KEY}
 
     # When an extract job runs
-    job_id = _accepted_job_id(gateway.create_job("extract", {"cv_text": cv_text}, headers))
+    job_id = accepted_job_id(gateway.create_job("extract", {"cv_text": cv_text}, headers))
     job = gateway.wait_until_finished(job_id)
 
     # Then Gemini got the key in x-goog-api-key, and neither the path nor the query carried it
@@ -80,7 +71,7 @@ def test_job_without_byok_headers_runs_on_the_system_key(
     cv_text, marker = marked_cv("cv_messy_new_grad.txt")
 
     # When an extract job runs
-    job_id = _accepted_job_id(gateway.create_job("extract", {"cv_text": cv_text}))
+    job_id = accepted_job_id(gateway.create_job("extract", {"cv_text": cv_text}))
     job = gateway.wait_until_finished(job_id)
 
     # Then OpenAI was called with the system key from Secrets Manager
@@ -95,7 +86,7 @@ def test_byok_header_names_are_case_insensitive(local_stack: LocalStack, gateway
     headers = {"x-user-provider": "OpenAI", "X-USER-API-KEY": OPENAI_BYOK_KEY_2}
 
     # When an extract job runs
-    job_id = _accepted_job_id(gateway.create_job("extract", {"cv_text": cv_text}, headers))
+    job_id = accepted_job_id(gateway.create_job("extract", {"cv_text": cv_text}, headers))
     job = gateway.wait_until_finished(job_id)
 
     # Then they were recognised: the job ran on that user key, not on the system path
@@ -112,7 +103,7 @@ def test_extract_result_fits_the_registry_result_model(gateway: GatewayClient) -
     cv_text, _ = marked_cv()
 
     # When an extract job succeeds
-    job_id = _accepted_job_id(
+    job_id = accepted_job_id(
         gateway.create_job(
             "extract",
             {"cv_text": cv_text, "job_description": "Platform engineer, Python and AWS."},
