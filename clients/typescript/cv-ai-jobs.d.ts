@@ -764,7 +764,10 @@ export interface components {
             /** @description Model calls the job paid for. */
             calls: number;
             input_tokens?: number;
+            /** @description Everything billed as output, reasoning included. */
             output_tokens?: number;
+            /** @description The part of output_tokens the model spent thinking. */
+            reasoning_tokens?: number;
             total_tokens?: number;
         };
         /** @description The body does not fit the job's request model; `fields` names each problem. */

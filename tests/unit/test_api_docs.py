@@ -15,8 +15,10 @@ from tests.unit.openapi_support import REPO_ROOT, document, problems
 
 API_MD = REPO_ROOT / "docs" / "api.md"
 REGISTERED = [pytest.param(job_type, id=job_type.name) for job_type in JOB_TYPES]
-# A result example: a marker line naming the job type, then a fenced JSON block.
+# An example: a marker line naming the job type (a result) or the component schema (a response body)
+# it is an example of, then a fenced JSON block.
 _EXAMPLE = re.compile(r"<!-- result: (?P<name>[a-z_]+) -->\n```json\n(?P<body>.*?)\n```", re.DOTALL)
+_BODY = re.compile(r"<!-- schema: (?P<name>[A-Za-z]+) -->\n```json\n(?P<body>.*?)\n```", re.DOTALL)
 
 
 def _text() -> str:
@@ -47,6 +49,15 @@ def test_result_examples_are_exactly_what_the_service_returns(job_type: JobType[
         # And the OpenAPI document accepts it as a job result (exactly one branch of the oneOf)
         assert problems("JobResult", example) == []
         assert problems(named.rsplit("/", 1)[-1], example) == []
+
+
+def test_response_examples_fit_their_schemas() -> None:
+    # Given the response examples in api.md (the 202, a job, an error body)
+    bodies = [(match["name"], json.loads(match["body"])) for match in _BODY.finditer(_text())]
+    assert {name for name, _ in bodies} >= {"JobAccepted", "Job", "ValidationFailedBody"}
+    # Then each fits the schema the OpenAPI document gives it
+    for name, body in bodies:
+        assert problems(name, body) == [], name
 
 
 def test_every_job_path_is_documented() -> None:

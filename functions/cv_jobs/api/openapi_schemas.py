@@ -91,7 +91,16 @@ def job_schemas(job_type_names: list[str], result_refs: Mapping[str, str]) -> di
                 "model": {"type": "string"},
                 "calls": {"type": "integer", "minimum": 0, "description": "Model calls the job paid for."},
                 "input_tokens": {"type": "integer", "minimum": 0},
-                "output_tokens": {"type": "integer", "minimum": 0},
+                "output_tokens": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Everything billed as output, reasoning included.",
+                },
+                "reasoning_tokens": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The part of output_tokens the model spent thinking.",
+                },
                 "total_tokens": {"type": "integer", "minimum": 0},
             },
             required=["model", "calls"],
