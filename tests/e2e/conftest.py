@@ -23,6 +23,7 @@ import pytest
 from cv_jobs.job_types import JOB_TYPES
 from local.examples import example_request
 from local.fakes import FakeGeminiServer, FakeOpenAIServer
+from tests.e2e.job_runs import ExampleJobs, run_jobs
 from tests.e2e.support import (
     GATEWAY_API_KEY,
     REPO_ROOT,
@@ -30,11 +31,9 @@ from tests.e2e.support import (
     SHUTDOWN_TIMEOUT_SECONDS,
     STARTUP_TIMEOUT_SECONDS,
     SYSTEM_KEY,
-    ExampleJobs,
     GatewayClient,
     LocalStack,
     new_marker,
-    run_jobs,
 )
 
 

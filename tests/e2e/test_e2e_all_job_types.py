@@ -13,13 +13,16 @@ import json
 from typing import Any
 
 import pytest
+from boto3.dynamodb.types import TypeDeserializer
 
+from cv_jobs.aws.dynamo_json import from_dynamo
 from cv_jobs.job_types import JOB_TYPES, JobType
 from cv_jobs.job_types.prompting import data_blocks
 from cv_jobs.job_types.schema import provider_schema
 from local.fakes.answers import fake_answer
 from tests.e2e.frontend_shapes import FRONTEND_SHAPES, empty_arrays, shape_problems
-from tests.e2e.support import CANARY_KEYS, ROUTES, ExampleJobs, RanJob, Route, configured_models, sent_call
+from tests.e2e.job_runs import ExampleJobs, RanJob, sent_call
+from tests.e2e.support import CANARY_KEYS, ROUTES, Route, configured_models
 
 pytestmark = pytest.mark.e2e
 
@@ -66,14 +69,16 @@ def test_job_succeeds_on_its_route_in_one_attempt(
 def test_stored_result_validates_against_the_result_model(
     example_jobs: ExampleJobs, job_type: JobType[Any, Any], route: Route
 ) -> None:
-    # Given a succeeded job
-    result = _ran(example_jobs, job_type, route).job["result"]
+    # Given a succeeded job: its result as stored in the table and as the API returned it
+    ran = _ran(example_jobs, job_type, route)
+    stored = from_dynamo(TypeDeserializer().deserialize(ran.stored["result"]))
 
-    # When its result is validated against the job type's result model
-    model = job_type.result_model.model_validate(result)
+    # When the stored result is validated against the job type's result model
+    model = job_type.result_model.model_validate(stored)
 
-    # Then it fits, and the model would serialise it to exactly what the API returned
-    assert model.model_dump(mode="json") == result
+    # Then it fits, the model would serialise it unchanged, and the API returned exactly it
+    assert model.model_dump(mode="json") == stored
+    assert ran.job["result"] == stored
 
 
 @pytest.mark.parametrize(("job_type", "route"), CASES)

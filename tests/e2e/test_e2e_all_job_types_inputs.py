@@ -14,7 +14,8 @@ import pytest
 
 from cv_jobs.job_types import JOB_TYPES, JobType
 from local.examples import cv_data_example, example_request, mark, sample_text
-from tests.e2e.support import ROUTES, ExampleJobs, GatewayClient, LocalStack, RanJob, new_marker, run_jobs
+from tests.e2e.job_runs import ExampleJobs, RanJob, run_jobs
+from tests.e2e.support import ROUTES, GatewayClient, LocalStack, new_marker
 
 pytestmark = pytest.mark.e2e
 
