@@ -95,6 +95,9 @@ def main() -> int:
             say(f"smoke: FAILED - {error}", err=True)
             say(stack.log_tail(), err=True)
             return 1
+        except KeyboardInterrupt:
+            say("smoke: interrupted; stopping the local stack", err=True)
+            return 130
         finally:
             stack.stop()
     print_table(runs, say)
