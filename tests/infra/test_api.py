@@ -202,8 +202,14 @@ def test_stage_is_named_after_the_environment_throttled_and_access_logged(dev: S
 
 def test_every_log_group_has_the_configured_retention(dev: Synth) -> None:
     log_groups = dev.template.find_resources("AWS::Logs::LogGroup")
+    functions = dev.template.find_resources("AWS::Lambda::Function").values()
 
-    assert len(log_groups) == 3  # api, worker, API access logs
+    # One per function, each function logging to its own, plus the API's access logs: no log group
+    # is created implicitly (with no retention) and none is shared.
+    function_groups = [function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for function in functions]
+    assert len(set(function_groups)) == len(function_groups)
+    assert set(function_groups) < set(log_groups)
+    assert len(log_groups) == len(function_groups) + 1
     assert {group["Properties"]["RetentionInDays"] for group in log_groups.values()} == {14}
 
 
