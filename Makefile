@@ -16,7 +16,7 @@ NODE_STAMP := node_modules/.installed
 export JSII_NODE := $(CURDIR)/node_modules/node/bin/node
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup run test lint typecheck unit infra e2e bench synth deploy clean openapi models smoke
+.PHONY: help setup tools run test lint typecheck unit infra e2e bench synth deploy clean openapi models smoke
 
 help:
 	@echo "make run    set everything up and start the local stack (API on :3000, AWS on :4566)"
@@ -28,7 +28,19 @@ help:
 	@echo "make models check the configured models with the providers (LOCAL_ENV=dev|prod; exit 1: act now)"
 	@echo "make openapi regenerate docs/openapi.json and the TypeScript types in clients/typescript/"
 
-setup: $(PYTHON_STAMP) $(NODE_STAMP)
+setup: $(PYTHON_STAMP) $(NODE_STAMP) tools
+
+# Command-line tools the README's examples (and their test) use. jq comes from the system's
+# packages: installed with apt where we may, otherwise one line says how.
+tools:
+	@command -v curl > /dev/null || { echo "curl is missing: apt-get install curl" >&2; exit 1; }
+	@if ! command -v jq > /dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+			echo "installing jq with apt-get"; \
+			apt-get update -qq > /dev/null && apt-get install -y -qq jq > /dev/null; \
+		fi; \
+		command -v jq > /dev/null || { echo "jq is missing: apt-get install jq" >&2; exit 1; }; \
+	fi
 
 $(PYTHON_STAMP): $(REQUIREMENTS)
 	test -x $(PYTHON) || python3 -m venv $(VENV)
