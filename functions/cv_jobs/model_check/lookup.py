@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from cv_jobs.credentials import ApiKey, Provider
+from cv_jobs.llm.provider_errors import error_codes
 from cv_jobs.llm.schedule import known_shutdown
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -102,7 +103,23 @@ def look_up(
     return ModelStatus(provider, model, state, shutdown, days_left, "+".join(sources), answer.detail)
 
 
-def _ask(provider: Provider, model: str, api_key: ApiKey, base_url: str, timeout: float) -> _Answer:
+@dataclass(frozen=True)
+class ModelInfoReply:
+    """What a provider's model-info endpoint answered, free of the key: the HTTP status, the parsed
+    JSON body and its machine-readable error codes; or, with no HTTP answer, the transport error."""
+
+    status: int | None  # None: no HTTP answer (see `transport_error`)
+    document: Any = None  # the parsed JSON body, when there was one
+    error_codes: tuple[str, ...] = ()
+    transport_error: str = ""  # the exception class, e.g. ConnectTimeout
+    timed_out: bool = False
+
+
+def fetch_model_info(
+    provider: Provider, model: str, api_key: ApiKey, *, base_url: str, timeout: float
+) -> ModelInfoReply:
+    """`GET` the model's info with the key in a header: the providers' cheapest authenticated call
+    (no tokens are spent). Used by the daily model check and by the key check."""
     if provider is Provider.OPENAI:
         url = f"{base_url.rstrip('/')}/models/{model}"
         headers = {"Authorization": f"Bearer {api_key.reveal()}"}
@@ -113,15 +130,27 @@ def _ask(provider: Provider, model: str, api_key: ApiKey, base_url: str, timeout
         with httpx.Client(timeout=timeout) as client:
             response = client.get(url, headers=headers)
     except httpx.HTTPError as error:
-        return _Answer(None, detail=type(error).__name__)
-    if response.status_code == 404:
-        return _Answer(False, detail="404")
-    if response.status_code != 200:
-        return _Answer(None, detail=str(response.status_code))
+        return ModelInfoReply(
+            None, transport_error=type(error).__name__, timed_out=isinstance(error, httpx.TimeoutException)
+        )
     try:
         document = response.json()
     except ValueError:
+        document = None
+    return ModelInfoReply(response.status_code, document, error_codes(document))
+
+
+def _ask(provider: Provider, model: str, api_key: ApiKey, base_url: str, timeout: float) -> _Answer:
+    reply = fetch_model_info(provider, model, api_key, base_url=base_url, timeout=timeout)
+    if reply.status is None:
+        return _Answer(None, detail=reply.transport_error)
+    if reply.status == 404:
+        return _Answer(False, detail="404")
+    if reply.status != 200:
+        return _Answer(None, detail=str(reply.status))
+    if not isinstance(reply.document, dict):
         return _Answer(None, detail="non-JSON reply")
+    document = reply.document
     return _Answer(True, _date(document.get("shutdown_date")) if provider is Provider.OPENAI else None)
 
 

@@ -15,8 +15,8 @@ import httpx
 
 from cv_jobs.credentials import ApiKey
 from cv_jobs.errors import JobErrorCode, JobFailure
+from cv_jobs.llm.provider_errors import classify_http_failure, error_codes
 from cv_jobs.worker.providers.base import LlmReply, LlmRequest
-from cv_jobs.worker.providers.classify import classify_http_failure
 
 _BLOCKED_FINISH_REASONS = frozenset(
     {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"}
@@ -99,12 +99,8 @@ class GeminiClient:
 
 
 def _error_codes(response: httpx.Response) -> tuple[str, ...]:
-    """Google's machine-readable codes: error.status and each details[].reason."""
+    """Google's machine-readable codes: each details[].reason, then error.status."""
     try:
-        error: dict[str, Any] = response.json().get("error") or {}
-    except (ValueError, AttributeError):
+        return error_codes(response.json())
+    except ValueError:
         return ()
-    codes = [str(error.get("status") or "")]
-    codes += [str(d.get("reason")) for d in error.get("details") or [] if d.get("reason")]
-    # Reasons are more specific than the status, so they are looked up first.
-    return tuple(reversed([code for code in codes if code]))

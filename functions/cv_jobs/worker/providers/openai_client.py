@@ -15,8 +15,8 @@ import openai
 
 from cv_jobs.credentials import ApiKey
 from cv_jobs.errors import JobErrorCode, JobFailure
+from cv_jobs.llm.provider_errors import classify_http_failure
 from cv_jobs.worker.providers.base import LlmReply, LlmRequest
-from cv_jobs.worker.providers.classify import classify_http_failure
 
 
 class OpenAIClient:

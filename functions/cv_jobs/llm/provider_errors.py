@@ -1,10 +1,13 @@
-"""The one place where provider failures become job error codes.
+"""The one place where provider failures become job error codes, for the worker's calls and the key
+check alike.
 
 Decisions rest on HTTP status and the provider's machine-readable code or status, never on
 message text (which can change, and can echo parts of the key).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from cv_jobs.errors import JobErrorCode
 
@@ -47,3 +50,20 @@ def classify_http_failure(status: int, provider_codes: tuple[str, ...] = ()) -> 
     if status >= 500:
         return JobErrorCode.PROVIDER_UNAVAILABLE
     return JobErrorCode.PROVIDER_REJECTED_REQUEST
+
+
+def error_codes(body: Any) -> tuple[str, ...]:
+    """The machine-readable codes of a provider's error body, most specific first: Google's
+    details[].reason before its error.status; OpenAI's error.code (a string; Google's is the HTTP
+    status as a number, which says nothing new)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return ()
+    details = error.get("details")
+    reasons = (
+        [str(d["reason"]) for d in details if isinstance(d, dict) and d.get("reason")]
+        if isinstance(details, list)
+        else []
+    )
+    others = [value for value in (error.get("status"), error.get("code")) if isinstance(value, str)]
+    return tuple(code for code in (*reversed(reasons), *others) if code)
