@@ -45,6 +45,15 @@ class ModelSettings(_FromEnv):
         default = self.openai_model if provider is Provider.OPENAI else self.gemini_model
         return plan_call(provider, job_type, default_model=default, settings=self.job_settings)
 
+    def configured_models(self) -> list[tuple[Provider, str]]:
+        """Every model some job of this environment may call, once each, in a stable order."""
+        models = {(Provider.OPENAI, self.openai_model), (Provider.GEMINI, self.gemini_model)}
+        for setting in self.job_settings.values():
+            models.update(
+                (provider, model) for provider in Provider if (model := setting.model_for(provider))
+            )
+        return sorted(models)
+
 
 class ApiSettings(_EnvSettings):
     jobs_queue_url: str = Field(alias="JOBS_QUEUE_URL", min_length=1)
@@ -77,11 +86,18 @@ class ModelCheckSettings(ModelSettings):
     # A model whose shutdown is this close (or closer) needs attention now.
     warning_days: int = Field(alias="MODEL_WARNING_DAYS", default=90, ge=1, le=365)
 
-    def configured_models(self) -> list[tuple[Provider, str]]:
-        """Every model some job of this environment may call, once each, in a stable order."""
-        models = {(Provider.OPENAI, self.openai_model), (Provider.GEMINI, self.gemini_model)}
-        for setting in self.job_settings.values():
-            models.update(
-                (provider, model) for provider in Provider if (model := setting.model_for(provider))
-            )
-        return sorted(models)
+
+class KeyCheckSettings(ModelSettings):
+    """The key check (`POST /ai/keys/test`): which models to ask about, the origins it answers
+    browsers from, and how long it may wait for the provider in all."""
+
+    cors_allowed_origins: tuple[str, ...] = Field(alias="CORS_ALLOWED_ORIGINS", default=())
+    # Well inside the function's timeout and API Gateway's 29 s, so the caller always gets our answer.
+    timeout_seconds: float = Field(alias="KEY_CHECK_TIMEOUT_SECONDS", default=6.0, gt=0, le=20)
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value

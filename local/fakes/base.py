@@ -25,6 +25,9 @@ from urllib.parse import parse_qs, urlsplit
 from local.fakes.models import default_served_models
 from local.http_server import BackgroundHTTPServer, QuietHandler
 
+# A key containing this (in any case) is refused like a revoked key, by every fake, without a script.
+INVALID_KEY_MARK = "invalid"
+
 
 @dataclass(frozen=True)
 class RecordedRequest:
@@ -158,7 +161,8 @@ class FakeProviderServer(BackgroundHTTPServer):
             self._scripted.extend([_ContentReply(None, None, seconds)] * times)
 
     def reject_key(self, key: str) -> None:
-        """Treat `key` as invalid, like the provider does with a revoked key."""
+        """Treat `key` as invalid, like the provider does with a revoked key. (A key containing
+        `invalid` always is: INVALID_KEY_MARK.)"""
         with self._lock:
             self._rejected_keys.add(key)
 
@@ -201,8 +205,10 @@ class FakeProviderServer(BackgroundHTTPServer):
             return self._scripted.popleft() if self._scripted else None
 
     def _is_rejected(self, key: str) -> bool:
+        # Any key containing "invalid" is refused as well, so a person can see a refusal (in the
+        # playground, with cvjobs test-key) without a test script to call reject_key.
         with self._lock:
-            return key in self._rejected_keys
+            return key in self._rejected_keys or INVALID_KEY_MARK in key.lower()
 
 
 @dataclass(frozen=True)
