@@ -5,6 +5,8 @@ socket is a faithful fake) that speaks the provider's wire format for the one ca
 answers with an instance of the JSON schema the request asked for, and records every request it
 received so tests can check which key was sent and how. Tests can script the next replies
 (`fail_next`, `reply_next`) and reject keys (`reject_key`) to exercise the worker's error handling.
+A fault plan (`faults=`, `set_faults`; faults.py) fails a share of generation requests at random, and
+`GET /_fake/stats` reports what the fake did with them (`stats()`; `outcomes` per request).
 
 Each fake serves a list of models (by default the ones cdk.json configures plus the unit tests'
 names, see models.py) and refuses any other with the provider's 404; tests can serve more
@@ -13,6 +15,7 @@ names, see models.py) and refuses any other with the provider's 404; tests can s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from local.fakes.faults import FaultDice, FaultPlan, FaultStats
 from local.fakes.models import default_served_models
 from local.http_server import BackgroundHTTPServer, QuietHandler
 
@@ -54,6 +58,20 @@ class Reply:
     body: Any
     headers: tuple[tuple[str, str], ...] = ()
     delay_seconds: float = 0.0
+    # What a generation request got, for the stats: a fault kind, "scripted"; None: "answered" for a
+    # 200, "refused" otherwise.
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one generation request got, and when the fake decided it (time.time(); a delayed reply
+    leaves later)."""
+
+    request: RecordedRequest
+    status: int
+    outcome: str
+    at: float
 
 
 class _Handler(QuietHandler):
@@ -72,11 +90,21 @@ class FakeProviderServer(BackgroundHTTPServer):
     provider = "fake"
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, models: Iterable[str] | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        models: Iterable[str] | None = None,
+        faults: FaultPlan | None = None,
+        seed: int | None = None,
     ) -> None:
         super().__init__(host, port)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
+        self._outcomes: list[Outcome] = []
+        self._dice = FaultDice(faults or FaultPlan(), seed)
+        self._stats = FaultStats()
+        self._closing = threading.Event()  # wakes requests held by a delay or a timeout fault
         self._scripted: deque[Reply | _ContentReply] = deque()
         self._rejected_keys: set[str] = set()
         initial = default_served_models(self.provider) if models is None else set(models)
@@ -91,10 +119,27 @@ class FakeProviderServer(BackgroundHTTPServer):
         with self._lock:
             return list(self._requests)
 
+    @property
+    def outcomes(self) -> list[Outcome]:
+        """Every generation request with what it got, in the order they were answered."""
+        with self._lock:
+            return list(self._outcomes)
+
+    def stats(self) -> dict[str, object]:
+        """`{requests, answered, refused, faults: {kind: n}}` over generation requests (also served
+        at `GET /_fake/stats`)."""
+        return self._stats.snapshot()
+
+    def set_faults(self, plan: FaultPlan, seed: int | None = None) -> None:
+        """Fail this share of the generation requests from now on (an empty plan: none)."""
+        self._dice = FaultDice(plan, seed)
+
     def clear(self) -> None:
-        """Forget requests and scripts, and serve the initial models again."""
+        """Forget requests, outcomes, stats and scripts, and serve the initial models again."""
+        self._stats.clear()
         with self._lock:
             self._requests.clear()
+            self._outcomes.clear()
             self._scripted.clear()
             self._rejected_keys.clear()
             self._models = dict(self._initial_models)
@@ -138,6 +183,7 @@ class FakeProviderServer(BackgroundHTTPServer):
             body if body is not None else self.error_body(status),
             tuple((headers or {}).items()),
             delay_seconds,
+            outcome="scripted",
         )
         with self._lock:
             self._scripted.extend([reply] * times)
@@ -174,11 +220,31 @@ class FakeProviderServer(BackgroundHTTPServer):
     def route(self, request: RecordedRequest) -> Reply:
         raise NotImplementedError
 
+    def is_generation(self, request: RecordedRequest) -> bool:
+        """True for the model call the worker makes (what faults and stats are about)."""
+        raise NotImplementedError
+
+    def _draw_fault(self) -> str | None:
+        return self._dice.draw()
+
+    @property
+    def dice(self) -> FaultDice:
+        return self._dice
+
+    def stop(self) -> None:
+        self._closing.set()
+        super().stop()
+        self._closing.clear()
+
     # --- plumbing -------------------------------------------------------------------------------
 
     def _dispatch(self, handler: _Handler) -> None:
         raw_body = handler.read_body()
         parts = urlsplit(handler.path)
+        if handler.command == "GET" and parts.path == "/_fake/stats":
+            stats = json.dumps(self.stats()).encode()
+            handler.send(200, stats, [("Content-Type", "application/json")])
+            return
         try:
             body = json.loads(raw_body) if raw_body else None
         except ValueError:
@@ -194,11 +260,19 @@ class FakeProviderServer(BackgroundHTTPServer):
         with self._lock:
             self._requests.append(request)
         reply = self.route(request)
+        if self.is_generation(request):
+            # Counted when decided: a timeout fault is never answered in the client's time.
+            outcome = reply.outcome or ("answered" if reply.status == 200 else "refused")
+            self._stats.count(outcome)
+            with self._lock:
+                self._outcomes.append(Outcome(request, reply.status, outcome, time.time()))
         if reply.delay_seconds:
-            time.sleep(reply.delay_seconds)
+            self._closing.wait(reply.delay_seconds)
         payload = json.dumps(reply.body).encode()
         headers = [("Content-Type", "application/json"), *reply.headers]
-        handler.send(reply.status, payload, headers)
+        # The client may have given up waiting (a timeout fault): as a real server, carry on.
+        with contextlib.suppress(OSError):
+            handler.send(reply.status, payload, headers)
 
     def _take_scripted(self) -> Reply | _ContentReply | None:
         with self._lock:

@@ -10,6 +10,8 @@ from typing import Any, ClassVar
 
 from local.fakes.answers import fake_answer
 from local.fakes.base import FakeProviderServer, RecordedRequest, Reply, _ContentReply, estimate_tokens
+from local.fakes.fault_replies import gemini_spoil, gemini_transport_fault
+from local.fakes.faults import is_transport_fault
 from local.fakes.models import gemini_error, gemini_refusal, gemini_unknown_model, rules_for
 
 
@@ -40,6 +42,9 @@ class FakeGeminiServer(FakeProviderServer):
             message or "Error (fake Gemini server).",
             self._STATUS.get(status, "UNKNOWN"),
         )
+
+    def is_generation(self, request: RecordedRequest) -> bool:
+        return self._PATH.match(request.path) is not None
 
     def route(self, request: RecordedRequest) -> Reply:
         match = self._PATH.match(request.path)
@@ -115,6 +120,10 @@ class FakeGeminiServer(FakeProviderServer):
         scripted = self._take_scripted()
         if isinstance(scripted, Reply):
             return scripted
+        fault = self._draw_fault() if scripted is None else None
+        if fault is not None and is_transport_fault(fault):
+            status = int(fault) if fault.isdigit() else 500
+            return gemini_transport_fault(fault, self.dice, model, self.error_body(status))
         text = _gemini_text(config, body)
         finish_reason, delay = "STOP", 0.0
         if isinstance(scripted, _ContentReply):
@@ -147,7 +156,9 @@ class FakeGeminiServer(FakeProviderServer):
             "modelVersion": model,
             "responseId": f"fake-{len(self.requests):06d}",
         }
-        return Reply(200, reply, (), delay)
+        if fault is not None:
+            gemini_spoil(fault, self.dice, reply)
+        return Reply(200, reply, (), delay, outcome=fault)
 
 
 def _gemini_text(generation_config: dict[str, Any], body: dict[str, Any]) -> str:

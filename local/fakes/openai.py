@@ -18,6 +18,8 @@ from local.fakes.base import (
     estimate_tokens,
     masked_key,
 )
+from local.fakes.fault_replies import openai_spoil, openai_transport_fault
+from local.fakes.faults import FaultPlan, is_transport_fault
 from local.fakes.models import openai_error, openai_refusal, openai_unknown_model, rules_for
 
 # When the fake's models "were created" (model objects carry a creation time).
@@ -58,9 +60,15 @@ class FakeOpenAIServer(FakeProviderServer):
     }
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, models: Iterable[str] | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        models: Iterable[str] | None = None,
+        faults: FaultPlan | None = None,
+        seed: int | None = None,
     ) -> None:
-        super().__init__(host, port, models=models)
+        super().__init__(host, port, models=models, faults=faults, seed=seed)
         self._counter = 0
 
     @property
@@ -70,6 +78,9 @@ class FakeOpenAIServer(FakeProviderServer):
     def error_body(self, status: int, message: str | None = None) -> Any:
         kind, code, default = self._ERRORS.get(status, ("server_error", None, "Error."))
         return openai_error(message or default, kind, code)
+
+    def is_generation(self, request: RecordedRequest) -> bool:
+        return request.path.rstrip("/") == "/v1/chat/completions"
 
     def route(self, request: RecordedRequest) -> Reply:
         path = request.path.rstrip("/")
@@ -98,6 +109,10 @@ class FakeOpenAIServer(FakeProviderServer):
         scripted = self._take_scripted()
         if isinstance(scripted, Reply):
             return scripted
+        fault = self._draw_fault() if scripted is None else None
+        if fault is not None and is_transport_fault(fault):
+            status = int(fault) if fault.isdigit() else 500
+            return openai_transport_fault(fault, self.dice, model, self.error_body(status))
         content = _openai_content(body.get("response_format"), body["messages"])
         finish_reason, delay = "stop", 0.0
         reasoning = rules.reasoning_tokens(body.get("reasoning_effort"))
@@ -110,12 +125,10 @@ class FakeOpenAIServer(FakeProviderServer):
             # As the real API does: reasoning and answer share the cap; when it runs out, the
             # answer is cut (here: nothing of it is left) and finish_reason says why.
             content, finish_reason, reasoning = "", "length", min(reasoning, cap)
-        return Reply(
-            200,
-            self._completion(body, content, finish_reason, reasoning),
-            (("x-request-id", f"req_fake_{self._counter}"),),
-            delay,
-        )
+        completion = self._completion(body, content, finish_reason, reasoning)
+        if fault is not None:
+            openai_spoil(fault, self.dice, completion)
+        return Reply(200, completion, (("x-request-id", f"req_fake_{self._counter}"),), delay, outcome=fault)
 
     def _refused_key(self, request: RecordedRequest) -> Reply | None:
         authorization = request.header("authorization") or ""
