@@ -17,7 +17,7 @@ def credential_from_headers(
     headers: Mapping[str, str] | None, *, system_path_enabled: bool
 ) -> CredentialRequest:
     """Apply the BYOK rules. Raises ByokHeaderError / ByokRequired with messages that name the
-    header at fault and never echo a submitted key."""
+    header at fault and never echo a submitted header value."""
     by_name = {name.lower(): value for name, value in (headers or {}).items()}
     provider_value = _present(by_name.get(PROVIDER_HEADER.lower()))
     key_value = _present(by_name.get(API_KEY_HEADER.lower()))
@@ -53,8 +53,8 @@ def _provider(value: str) -> Provider:
         return Provider(name)
     except ValueError:
         allowed = ", ".join(p.value for p in Provider)
-        # The provider name is not a secret, but it is user input: echo a bounded slice only.
-        raise ByokHeaderError(f"{PROVIDER_HEADER} must be one of: {allowed} (got {name[:20]!r}).") from None
+        # Never echoed: a client that swaps the two headers sends its key here.
+        raise ByokHeaderError(f"{PROVIDER_HEADER} must be one of: {allowed}.") from None
 
 
 def _api_key(value: str) -> ApiKey:

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from cv_jobs.aws.key_sealer import MAGIC, encryption_context, seal_expiry
+from cv_jobs.credentials import Provider
 from tests.e2e.support import (
     CANARY_KEYS,
     GEMINI_BYOK_KEY,
@@ -150,16 +152,18 @@ def test_sealed_key_unseals_only_for_its_own_job(local_stack: LocalStack, keyed:
     message = next(m for m in local_stack.captured_messages() if json.loads(m["body"])["job_id"] == job_id)
     sealed = base64.b64decode(message["messageAttributes"]["sealed_key"]["binaryValue"])
     kms = local_stack.aws("kms")
-    context = {"purpose": "byok", "job_id": job_id, "provider": "openai"}
+    # MAGIC, the expiry (8 bytes), then KMS's ciphertext (cv_jobs.aws.key_sealer).
+    ciphertext = sealed[len(MAGIC) + 8 :]
+    context = encryption_context(job_id, Provider.OPENAI, seal_expiry(sealed))
 
     # When it is decrypted with its own job's context, and with another job's
-    plaintext = kms.decrypt(CiphertextBlob=sealed, EncryptionContext=context)["Plaintext"]
+    plaintext = kms.decrypt(CiphertextBlob=ciphertext, EncryptionContext=context)["Plaintext"]
     other_job = {**context, "job_id": keyed.jobs["gemini"]["job_id"]}
 
     # Then only its own context yields the user's key
     assert plaintext.decode() == OPENAI_BYOK_KEY
     with pytest.raises(kms.exceptions.InvalidCiphertextException):
-        kms.decrypt(CiphertextBlob=sealed, EncryptionContext=other_job)
+        kms.decrypt(CiphertextBlob=ciphertext, EncryptionContext=other_job)
 
 
 def test_no_key_is_left_in_the_queue_or_the_dlq(local_stack: LocalStack, keyed: KeyedJobs) -> None:

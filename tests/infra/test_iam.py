@@ -92,8 +92,22 @@ def test_kms_use_is_bound_to_the_byok_purpose(dev: Synth, name: str) -> None:
 
     assert kms_statements
     for statement in kms_statements:
-        # The functions' encryption context is {"purpose": "byok", "job_id": ..., "provider": ...}.
-        assert statement["Condition"] == {"StringEquals": {"kms:EncryptionContext:purpose": "byok"}}
+        # The functions' encryption context: purpose byok, job_id, provider and expires_at, no other key.
+        assert statement["Condition"] == {
+            "StringEquals": {
+                "kms:EncryptionContext:purpose": "byok",
+                "kms:EncryptionContext:provider": ["openai", "gemini"],
+            },
+            "ForAllValues:StringEquals": {
+                "kms:EncryptionContextKeys": ["purpose", "job_id", "provider", "expires_at"]
+            },
+            "Null": {
+                "kms:EncryptionContext:purpose": "false",
+                "kms:EncryptionContext:job_id": "false",
+                "kms:EncryptionContext:provider": "false",
+                "kms:EncryptionContext:expires_at": "false",
+            },
+        }
 
 
 def test_api_has_no_access_to_the_system_secret(dev: Synth) -> None:
@@ -125,6 +139,10 @@ def test_kms_condition_matches_the_functions_encryption_context() -> None:
     # infra does not import Lambda code; this keeps the IAM condition and the sealer in step.
     from cv_jobs.aws.key_sealer import encryption_context
     from cv_jobs.credentials import Provider
-    from infra.constructs.byok_key import CONTEXT_PURPOSE
+    from infra.constructs.byok_key import CONTEXT_KEYS, CONTEXT_PURPOSE, PROVIDERS
 
-    assert encryption_context("a-job-id", Provider("openai"))["purpose"] == CONTEXT_PURPOSE
+    for provider in Provider:
+        context = encryption_context("a-job-id", provider, 1_900_000_000)
+        assert context["purpose"] == CONTEXT_PURPOSE
+        assert tuple(context) == CONTEXT_KEYS
+        assert context["provider"] in PROVIDERS

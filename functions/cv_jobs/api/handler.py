@@ -28,7 +28,10 @@ def build_service(settings: ApiSettings) -> JobService:
         settings=settings,
         store=JobsStore(clients.table(settings.jobs_table_name), settings.job_ttl_seconds),
         queue=JobsQueue(clients.client("sqs"), settings.jobs_queue_url),
-        sealer=KeySealer(clients.client("kms"), settings.byok_key_arn),
+        # A seal never outlives its job.
+        sealer=KeySealer(
+            clients.client("kms"), settings.byok_key_arn, lifetime_seconds=settings.job_ttl_seconds
+        ),
     )
 
 
