@@ -17,6 +17,7 @@ from cv_jobs.aws.key_sealer import KeySealer
 from cv_jobs.byok import API_KEY_HEADER, PROVIDER_HEADER
 from cv_jobs.errors import ApiError, RouteNotFound
 from cv_jobs.job_types import JOB_TYPES, JobType
+from cv_jobs.log_keys import logged_request
 from cv_jobs.observability import logger, metrics
 from cv_jobs.settings import ApiSettings
 
@@ -113,5 +114,6 @@ def _app() -> APIGatewayRestResolver:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
+@logged_request
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return _app().resolve(event, context)

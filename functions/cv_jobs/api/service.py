@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cv_jobs import job_metrics
 from cv_jobs.api.validation import validate_body
 from cv_jobs.aws.jobs_queue import JobMessage, JobsQueue
 from cv_jobs.aws.jobs_store import JobsStore
@@ -21,6 +22,7 @@ from cv_jobs.errors import (
 )
 from cv_jobs.job_types import JobType
 from cv_jobs.jobs import JobStatus, public_view
+from cv_jobs.log_keys import add_job_log_keys
 from cv_jobs.observability import logger, metrics, secret_in_use
 from cv_jobs.settings import ApiSettings
 
@@ -49,6 +51,12 @@ class JobService:
         credential = credential_from_headers(headers, system_path_enabled=self._settings.system_path_enabled)
         request = validate_body(job_type, body)
         job_id = str(uuid.uuid4())
+        add_job_log_keys(
+            job_id=job_id,
+            job_type=job_type.name,
+            provider=credential.provider.value,
+            credential=credential.source.value,
+        )
 
         sealed_key = None
         if credential.api_key is not None:
@@ -97,7 +105,7 @@ class JobService:
                 "user_key_length": len(credential.api_key) if credential.api_key else 0,
             },
         )
-        metrics.add_metric(name="JobsCreated", unit="Count", value=1)
+        job_metrics.job_created(item)
         return {
             "job_id": job_id,
             "status": JobStatus.QUEUED.value,

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from cv_jobs import job_metrics
 from cv_jobs.aws.jobs_queue import JobMessage
 from cv_jobs.aws.jobs_store import Claim, JobsStore
 from cv_jobs.aws.key_sealer import KeySealer, KeyUnsealingError
@@ -25,6 +26,7 @@ from cv_jobs.job_types import BY_NAME, JobType
 from cv_jobs.job_types.base import Prompt, Step
 from cv_jobs.job_types.schema import provider_schema
 from cv_jobs.jobs import JobStatus
+from cv_jobs.log_keys import add_job_log_keys, logged_job
 from cv_jobs.observability import logger, metrics, secret_in_use
 from cv_jobs.settings import WorkerSettings
 from cv_jobs.worker.providers import build_client, model_for
@@ -76,6 +78,7 @@ class JobRunner:
         self._client_factory = client_factory
         self._clock = clock
 
+    @logged_job
     def run(self, message: JobMessage, deadline: Deadline) -> None:
         log = {"job_id": message.job_id, "job_type": message.job_type}
         current = self._store.get(message.job_id)
@@ -83,6 +86,7 @@ class JobRunner:
             logger.info("job needs no work", extra={**log, "status": (current or {}).get("status")})
             return
         provider = Provider(current["provider"])
+        add_job_log_keys(provider=provider.value, credential=current.get("credential"))
         claim = self._store.claim(
             message.job_id,
             model=model_for(provider, self._settings, current.get("job_type")),
@@ -96,6 +100,7 @@ class JobRunner:
             # Another attempt holds a live lease: never a second LLM call for the same job.
             logger.info("job is held by another attempt", extra=log)
             raise RetryLater("job is held by another attempt")
+        add_job_log_keys(attempt=int(claim.item.get("attempts", 1)))
 
         if int(claim.item.get("attempts", 1)) > self._settings.max_attempts:
             # Every earlier attempt died without recording an outcome (timeout, out of memory):
@@ -104,6 +109,7 @@ class JobRunner:
             self._record_failure(claim, failure, log)
             return
 
+        logger.info("job started", extra={"model": claim.item.get("model")})
         started = time.monotonic()
         try:
             result, usage = self._attempt(claim, message, deadline)
@@ -118,7 +124,7 @@ class JobRunner:
             self._record_failure(claim, JobFailure(JobErrorCode.INTERNAL_ERROR), log)
             return
         if self._store.succeed(message.job_id, claim, result, usage, self._clock()):
-            metrics.add_metric(name="JobsSucceeded", unit="Count", value=1)
+            job_metrics.job_succeeded(claim.item, now=self._clock(), usage=usage)
             logger.info(
                 "job succeeded",
                 extra={**log, "seconds": round(time.monotonic() - started, 3), **usage},
@@ -165,7 +171,7 @@ class JobRunner:
             request = job_type.request_model.model_validate(item["payload"])
         except ValidationError:
             raise JobFailure(JobErrorCode.INTERNAL_ERROR, log_hint="stored payload invalid") from None
-        client = self._client_factory(provider, api_key, self._settings)
+        client = job_metrics.TimedProvider(self._client_factory(provider, api_key, self._settings), item)
         plan = self._settings.call_plan(provider, job_type.name)
 
         def call(step: Step[Any], prompt: Prompt) -> tuple[Any, str, dict[str, int]]:
@@ -218,11 +224,11 @@ class JobRunner:
             metrics.add_metric(name="ModelNotFound", unit="Count", value=1)
         if failure.retryable and attempts < self._settings.max_attempts:
             self._store.release(job_id, claim, failure.as_error(), self._clock())
-            metrics.add_metric(name="JobsRetried", unit="Count", value=1)
+            job_metrics.job_retried(claim.item, code=failure.code.value)
             logger.warning("job attempt failed; will retry", extra=details)
             raise RetryLater(failure.code.value)
         if self._store.fail(job_id, claim, failure.as_error(), self._clock()):
-            metrics.add_metric(name="JobsFailed", unit="Count", value=1)
+            job_metrics.job_failed(claim.item, code=failure.code.value, now=self._clock())
             logger.warning("job failed", extra=details)
         else:
             logger.info("job was cancelled before it failed", extra=details)
