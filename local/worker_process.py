@@ -4,7 +4,8 @@ separate Lambda functions that share no memory.
 One process for both would mix their module state: the shared Powertools logger would stamp a
 worker's log line with the api invocation's context (function name, request id, correlation id)
 whenever the two run at the same time, and in-memory caches would be shared in a way the cloud never
-does. Each child runs the SQS poller in front of the real worker handler until told to stop.
+does. Each child runs the SQS poller in front of the real worker handler until told to stop; a child
+that dies (LOCAL_WORKER_CRASH_RATE, or a real crash) is replaced, as Lambda starts a new environment.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event
@@ -32,7 +34,7 @@ class WorkerProcessSettings:
     queue_arn: str
     batch_size: int
     timeout_seconds: int
-    retry_visibility_seconds: int
+    retry_visibility_seconds: int | None
     capture_file: str | None
     environment: dict[str, str]  # the worker function's variables
     not_inherited: tuple[str, ...] = ()  # the api's variables, which the worker does not have
@@ -45,6 +47,8 @@ class WorkerPool:
     def __init__(self, settings: WorkerProcessSettings, size: int = 1) -> None:
         self._settings = settings
         context = multiprocessing.get_context("spawn")  # a fresh interpreter, like a new function
+        self._context = context
+        self._supervisor: threading.Thread | None = None
         self._stop = context.Event()
         self._ready = [context.Event() for _ in range(size)]
         self._processes = [
@@ -69,11 +73,37 @@ class WorkerPool:
                 if time.monotonic() > deadline:
                     self.stop()
                     raise RuntimeError(f"{process.name} was not ready in {_READY_TIMEOUT_SECONDS} s")
+        self._supervisor = threading.Thread(target=self._replace_dead, name="WorkerPool", daemon=True)
+        self._supervisor.start()
         return self
+
+    def _replace_dead(self) -> None:
+        """Start a new process for each one that died (killed mid-batch: its messages come back after
+        their visibility timeout, to whichever process polls then)."""
+        while not self._stop.wait(0.5):
+            for index, process in enumerate(self._processes):
+                if process.is_alive() or self._stop.is_set():
+                    continue
+                print(
+                    f"[local] {process.name} died (exit code {process.exitcode}); starting a new one",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                # The new ready event is kept: an Event collected before the child starts is gone.
+                self._ready[index] = self._context.Event()
+                replacement = self._context.Process(
+                    target=_serve,
+                    args=(self._settings, self._ready[index], self._stop, os.getpid()),
+                    name=process.name,
+                )
+                replacement.start()
+                self._processes[index] = replacement
 
     def stop(self) -> None:
         """Let each child finish the batch it holds, then exit."""
         self._stop.set()
+        if self._supervisor is not None:
+            self._supervisor.join(timeout=5)  # no replacement starts once this returns
         deadline = time.monotonic() + self._settings.timeout_seconds + 5
         for process in self._processes:
             if process.pid is None:
@@ -87,7 +117,10 @@ class WorkerPool:
 def _serve(settings: WorkerProcessSettings, ready: Event, stop: Event, parent_pid: int) -> None:
     # Ctrl-C reaches the whole process group; the parent decides when the worker stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # SIGTERM to the group: stop too. The handler only notes it: setting the shared Event from a
+    # handler deadlocks, since its notify waits for the sleepers to wake, this very thread among them.
+    terminated: list[int] = []
+    signal.signal(signal.SIGTERM, lambda number, _frame: terminated.append(number))
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     for name in settings.not_inherited:
         os.environ.pop(name, None)
@@ -97,14 +130,17 @@ def _serve(settings: WorkerProcessSettings, ready: Event, stop: Event, parent_pi
         sys.path.insert(0, functions)
 
     from cv_jobs.worker.handler import lambda_handler
+    from local.faults.install import install_in_worker
     from local.sqs_poller import SqsPoller
 
     sqs = boto3.client("sqs", region_name=REGION, endpoint_url=settings.aws_endpoint, **FAKE_CREDENTIALS)
+    # After the poller's client (Lambda's own polling is not ours to fail), before the handler's.
+    worker_handler = install_in_worker(lambda_handler)
     poller = SqsPoller(
         sqs=sqs,
         queue_url=settings.queue_url,
         queue_arn=settings.queue_arn,
-        worker_handler=lambda_handler,
+        worker_handler=worker_handler,
         batch_size=settings.batch_size,
         timeout_seconds=settings.timeout_seconds,
         retry_visibility_seconds=settings.retry_visibility_seconds,
@@ -112,7 +148,7 @@ def _serve(settings: WorkerProcessSettings, ready: Event, stop: Event, parent_pi
     ).start()
     ready.set()
     # Also stop if the parent died without telling us (killed), instead of polling forever.
-    while not stop.wait(1):
+    while not terminated and not stop.wait(1):
         if os.getppid() != parent_pid:
             break
     poller.stop()

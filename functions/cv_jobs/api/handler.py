@@ -10,15 +10,18 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cv_jobs.api.service import JobService
+from cv_jobs.api.validation import body_text
 from cv_jobs.aws import clients
 from cv_jobs.aws.jobs_queue import JobsQueue
 from cv_jobs.aws.jobs_store import JobsStore
 from cv_jobs.aws.key_sealer import KeySealer
+from cv_jobs.aws.system_budget import BudgetSettings, SystemBudget
 from cv_jobs.byok import API_KEY_HEADER, PROVIDER_HEADER
 from cv_jobs.errors import ApiError, RouteNotFound
 from cv_jobs.job_types import JOB_TYPES, JobType
 from cv_jobs.log_keys import logged_request
 from cv_jobs.observability import logger, metrics
+from cv_jobs.ownership import Owner
 from cv_jobs.settings import ApiSettings
 
 CORS_HEADERS = ["Content-Type", "X-API-Key", PROVIDER_HEADER, API_KEY_HEADER]
@@ -33,7 +36,14 @@ def build_service(settings: ApiSettings) -> JobService:
         sealer=KeySealer(
             clients.client("kms"), settings.byok_key_arn, lifetime_seconds=settings.job_ttl_seconds
         ),
+        budget=_system_budget(),
     )
+
+
+def _system_budget() -> SystemBudget | None:
+    budget = BudgetSettings.from_env()
+    table = clients.table(budget.table_name) if budget.table_name else None
+    return SystemBudget.from_settings(budget, table)
 
 
 def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayRestResolver:
@@ -53,7 +63,8 @@ def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayR
         @app.post(f"/ai/jobs/{job_type.path}")
         def create_job() -> Response[dict[str, Any]]:
             event = app.current_event
-            body = service.create(job_type, event.decoded_body, event.headers)
+            text = body_text(event.body, event.is_base64_encoded)
+            body = service.create(job_type, text, event.headers, Owner.from_event(event.raw_event))
             return _json(202, body)
 
     for job_type in JOB_TYPES:
@@ -61,11 +72,11 @@ def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayR
 
     @app.get("/ai/jobs/<job_id>")
     def get_job(job_id: str) -> Response[dict[str, Any]]:
-        return _json(200, service.get(job_id))
+        return _json(200, service.get(job_id, Owner.from_event(app.current_event.raw_event)))
 
     @app.delete("/ai/jobs/<job_id>")
     def cancel_job(job_id: str) -> Response[dict[str, Any]]:
-        return _json(200, service.cancel(job_id))
+        return _json(200, service.cancel(job_id, Owner.from_event(app.current_event.raw_event)))
 
     @app.get("/ai/openapi.json")
     def openapi() -> Response[str]:
@@ -74,7 +85,9 @@ def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayR
     @app.exception_handler(ApiError)
     def refuse(error: ApiError) -> Response[dict[str, Any]]:
         logger.info("request refused", extra={"code": error.code, "status": error.status_code})
-        return _json(error.status_code, error.body())
+        response = _json(error.status_code, error.body())
+        response.headers.update(error.headers())
+        return response
 
     @app.not_found
     def no_route(_: Exception) -> Response[dict[str, Any]]:
