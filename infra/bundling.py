@@ -64,19 +64,27 @@ class BundleSpec:
 API = BundleSpec(
     name="api",
     requirements="requirements-api.txt",
-    excluded_subpackages=("worker", "model_check"),
-    unrelated_files=("requirements-worker.txt", "requirements-model-check.txt"),
+    excluded_subpackages=("worker", "model_check", "key_check"),
+    unrelated_files=("requirements-worker.txt", "requirements-model-check.txt", "requirements-key-check.txt"),
 )
 WORKER = BundleSpec(
     name="worker",
     requirements="requirements-worker.txt",
-    excluded_subpackages=("model_check",),
-    unrelated_files=("requirements-model-check.txt",),
+    excluded_subpackages=("model_check", "key_check"),
+    unrelated_files=("requirements-model-check.txt", "requirements-key-check.txt"),
 )
 # The daily model check: no LLM SDK, neither the api's nor the worker's code.
 MODEL_CHECK = BundleSpec(
     name="model_check",
     requirements="requirements-model-check.txt",
+    excluded_subpackages=("api", "worker", "key_check"),
+    unrelated_files=("requirements-worker.txt", "requirements-key-check.txt"),
+)
+# POST /ai/keys/test: the model check's lookup and httpx; no LLM SDK, neither the api's nor the
+# worker's code.
+KEY_CHECK = BundleSpec(
+    name="key_check",
+    requirements="requirements-key-check.txt",
     excluded_subpackages=("api", "worker"),
     unrelated_files=("requirements-worker.txt",),
 )

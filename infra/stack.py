@@ -13,6 +13,7 @@ from infra.constructs.api import JOB_PATHS, JobsApi
 from infra.constructs.byok_key import ByokKey
 from infra.constructs.jobs_queue import JobsQueue
 from infra.constructs.jobs_table import JobsTable
+from infra.constructs.key_check import KeyCheck
 from infra.constructs.model_check import ModelCheck
 from infra.constructs.system_secret import SystemOpenAiSecret
 from infra.constructs.worker import Worker
@@ -45,6 +46,7 @@ class CvAiJobsStack(Stack):
         self.byok_key = ByokKey(self, "ByokKey", config=config)
         self.system_secret = SystemOpenAiSecret(self, "SystemOpenAiSecret", config=config)
 
+        self.key_check = KeyCheck(self, "KeyCheck", config=config)
         self.api = JobsApi(
             self,
             "Api",
@@ -52,6 +54,7 @@ class CvAiJobsStack(Stack):
             table=self.jobs_table.table,
             queue=self.jobs_queue.queue,
             byok_key=self.byok_key,
+            key_check_function=self.key_check.function,
             job_paths=job_paths,
         )
         self.worker = Worker(

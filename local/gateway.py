@@ -1,6 +1,7 @@
 """A local stand-in for the REST API in API Gateway, in front of the real api handler.
 
-It does what API Gateway does before and after the api Lambda: route matching (the resources the
+It does what API Gateway does before and after the api Lambda (and the key-check Lambda behind
+`POST /ai/keys/test`): route matching (the resources the
 stack creates from the job-type registry, local/routes.py), the `X-API-Key` check, CORS preflight,
 the 10 MB payload limit, gateway error responses with CORS headers (an unknown route is the stack's
 404 route_not_found), and the REST proxy (v1) event and response mapping. Everything past the
@@ -22,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from local.http_server import BackgroundHTTPServer, QuietHandler
 from local.lambda_context import ACCOUNT_ID, LambdaContext, new_context
-from local.routes import Route, Routes
+from local.routes import API_FUNCTION, KEY_CHECK_FUNCTION, Route, Routes
 
 STAGE = "local"
 PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024  # API Gateway's hard limit
@@ -34,6 +35,9 @@ CORS_ALLOWED_METHODS = ("GET", "POST", "DELETE", "OPTIONS")
 CORS_MAX_AGE_SECONDS = 3600
 API_FUNCTION_TIMEOUT_SECONDS = 10
 API_FUNCTION_MEMORY_MB = 512
+# infra/constructs/key_check.py's.
+KEY_CHECK_FUNCTION_TIMEOUT_SECONDS = 10
+KEY_CHECK_FUNCTION_MEMORY_MB = 256
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,18 @@ INTEGRATION_FAILURE = GatewayError(
 ApiHandler = Callable[[dict[str, Any], LambdaContext], Any]
 
 
+@dataclass(frozen=True)
+class _Function:
+    """One function behind the gateway: one warm instance (Lambda never runs two events in one
+    process at once, and Powertools' resolver keeps the current event on the app object)."""
+
+    handler: ApiHandler
+    name: str
+    memory_mb: int
+    timeout_seconds: int
+    lock: threading.Lock
+
+
 class _GatewayHandler(QuietHandler):
     server_owner: LocalGateway
 
@@ -92,6 +108,7 @@ class LocalGateway(BackgroundHTTPServer):
         self,
         *,
         api_handler: ApiHandler,
+        key_check_handler: ApiHandler,
         api_key: str,
         cors_origins: Iterable[str],
         job_paths: Iterable[str],
@@ -101,17 +118,28 @@ class LocalGateway(BackgroundHTTPServer):
         log: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(host, port)
-        self._api_handler = api_handler
         self._api_key = api_key
         self._cors_origins = tuple(cors_origins)
         if not self._cors_origins:
             raise ValueError("at least one CORS origin is needed (the stack's config requires one)")
         self._routes = Routes(job_paths)
-        self._function_name = function_name
+        self._functions = {
+            API_FUNCTION: _Function(
+                api_handler,
+                function_name,
+                API_FUNCTION_MEMORY_MB,
+                API_FUNCTION_TIMEOUT_SECONDS,
+                threading.Lock(),
+            ),
+            KEY_CHECK_FUNCTION: _Function(
+                key_check_handler,
+                "cv-ai-jobs-local-key-check",
+                KEY_CHECK_FUNCTION_MEMORY_MB,
+                KEY_CHECK_FUNCTION_TIMEOUT_SECONDS,
+                threading.Lock(),
+            ),
+        }
         self._log = log or (lambda line: print(line, file=sys.stderr, flush=True))
-        # One warm api function instance: Lambda never runs two events in one process at once,
-        # and Powertools' resolver keeps the current event on the app object.
-        self._invoke_lock = threading.Lock()
 
     # --- request handling -----------------------------------------------------------------------
 
@@ -143,14 +171,13 @@ class LocalGateway(BackgroundHTTPServer):
             return self._gateway_error(handler, INVALID_API_KEY, request_id)
 
         event = self._event(handler, route, parts.query, raw_body, request_id)
+        function = self._functions[route.function]
         context = new_context(
-            self._function_name,
-            memory_mb=API_FUNCTION_MEMORY_MB,
-            timeout_seconds=API_FUNCTION_TIMEOUT_SECONDS,
+            function.name, memory_mb=function.memory_mb, timeout_seconds=function.timeout_seconds
         )
         try:
-            with self._invoke_lock:
-                result = self._api_handler(event, context)
+            with function.lock:
+                result = function.handler(event, context)
             status, headers, body = _proxy_response(result)
         except Exception as error:  # noqa: BLE001 - any function error is API Gateway's 502
             self._log(f"[local-gateway] api function failed: {type(error).__name__}")

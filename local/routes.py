@@ -1,8 +1,9 @@
 """The local gateway's resources: the REST API's resources and methods as the stack creates them.
 
 infra/constructs/api.py builds them from the job-type registry: `POST /ai/jobs/<job path>` per job
-type, `GET|DELETE /ai/jobs/{job_id}` and `GET /ai/openapi.json`, each with CDK's CORS preflight
-(OPTIONS) on every resource. tests/infra/test_api.py checks this module against the synthesized
+type, `GET|DELETE /ai/jobs/{job_id}` and `GET /ai/openapi.json` (the api function's) and
+`POST /ai/keys/test` (the key-check function's), each with CDK's CORS preflight (OPTIONS) on every
+resource. tests/infra/test_api.py checks this module against the synthesized
 template, so the two cannot drift apart.
 """
 
@@ -16,8 +17,12 @@ from urllib.parse import unquote
 JOBS = "/ai/jobs"
 JOB = "/ai/jobs/{job_id}"
 OPENAPI = "/ai/openapi.json"
+KEY_TEST = "/ai/keys/test"
 # Resources that only hold others: they have the preflight method and nothing else.
-_PARENTS = ("/", "/ai", JOBS)
+_PARENTS = ("/", "/ai", JOBS, "/ai/keys")
+# The functions behind the routes.
+API_FUNCTION = "api"
+KEY_CHECK_FUNCTION = "key_check"
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class Route:
     resource: str  # API Gateway's resource path, e.g. "/ai/jobs/{job_id}"
     methods: tuple[str, ...]
     path_parameters: dict[str, str] | None
+    function: str = API_FUNCTION  # which function's handler the gateway calls
 
 
 class Routes:
@@ -39,6 +45,7 @@ class Routes:
     def __init__(self, job_paths: Iterable[str]) -> None:
         self._literal: dict[str, tuple[str, ...]] = {f"{JOBS}/{path}": ("POST",) for path in job_paths}
         self._literal[OPENAPI] = ("GET",)
+        self._literal[KEY_TEST] = ("POST",)
 
     def methods(self) -> set[tuple[str, str]]:
         """Every (HTTP method, resource) pair that reaches the api function."""
@@ -54,7 +61,8 @@ class Routes:
         if path != "/" and path.endswith("/"):
             path = path[:-1]
         if path in self._literal:
-            return Route(path, self._literal[path], None)
+            function = KEY_CHECK_FUNCTION if path == KEY_TEST else API_FUNCTION
+            return Route(path, self._literal[path], None, function)
         found = self._JOB_ID.match(path)
         if found:
             return Route(JOB, ("GET", "DELETE"), {"job_id": unquote(found["job_id"])})

@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ FAKE_SYSTEM_KEY = "sk-local-fake-system-key"
 # As in infra/constructs/ (python_function.py, api.py, worker.py).
 API_SERVICE_NAME = "cv-ai-jobs-api"
 WORKER_SERVICE_NAME = "cv-ai-jobs-worker"
+KEY_CHECK_SERVICE_NAME = "cv-ai-jobs-key-check"
+KEY_CHECK_SECONDS = 6  # infra/constructs/key_check.py's CHECK_SECONDS
 METRICS_NAMESPACE = "CvAiJobs"
 # Read by the SDKs themselves when no explicit value is passed: removed from the handlers' view so a
 # worker that forgot to pass its key cannot quietly work locally.
@@ -52,6 +55,7 @@ def _flag(name: str) -> bool:
 class FunctionEnvironments:
     api: dict[str, str]
     worker: dict[str, str]
+    key_check: dict[str, str]
 
 
 def function_environments(
@@ -62,7 +66,7 @@ def function_environments(
     openai_base_url: str | None,
     gemini_base_url: str | None,
 ) -> FunctionEnvironments:
-    """Each function's variables as the stack sets them (infra/constructs/api.py, worker.py),
+    """Each function's variables as the stack sets them (infra/constructs/api.py, worker.py, key_check.py),
     pointed at the local resources, plus what local mode needs (endpoint, fake credentials)."""
     common = {
         "JOBS_TABLE_NAME": resources.table_name,
@@ -96,11 +100,22 @@ def function_environments(
         "ENVIRONMENT_NAME": config.name,
         "MAX_ATTEMPTS": str(config.worker_max_attempts),
     }
-    if openai_base_url:
-        worker["OPENAI_BASE_URL"] = openai_base_url
-    if gemini_base_url:
-        worker["GEMINI_BASE_URL"] = gemini_base_url
-    return FunctionEnvironments(api=api, worker=worker)
+    # Calls no AWS service: the Powertools settings and the models it asks the providers about.
+    key_check = {name: value for name, value in common.items() if name.startswith("POWERTOOLS_")} | {
+        "POWERTOOLS_SERVICE_NAME": KEY_CHECK_SERVICE_NAME,
+        "OPENAI_MODEL": config.openai_model,
+        "GEMINI_MODEL": config.gemini_model,
+        "JOB_SETTINGS": config.job_settings_env,
+        "ENVIRONMENT_NAME": config.name,
+        "CORS_ALLOWED_ORIGINS": ",".join(config.cors_allowed_origins),
+        "KEY_CHECK_TIMEOUT_SECONDS": str(KEY_CHECK_SECONDS),
+    }
+    for environment in (worker, key_check):
+        if openai_base_url:
+            environment["OPENAI_BASE_URL"] = openai_base_url
+        if gemini_base_url:
+            environment["GEMINI_BASE_URL"] = gemini_base_url
+    return FunctionEnvironments(api=api, worker=worker, key_check=key_check)
 
 
 class _StartAborted(Exception):
@@ -161,6 +176,12 @@ def main() -> int:
         # Imported only now: the handlers read their settings from the environment set above.
         from cv_jobs.api.handler import lambda_handler as api_handler
         from cv_jobs.job_types import JOB_TYPES
+        from cv_jobs.key_check.handler import make_handler
+        from cv_jobs.settings import KeyCheckSettings
+
+        # The key check runs in this process too, with the settings the stack gives its function
+        # (its log lines carry the api's service name: one process, one logger).
+        key_check_handler = make_handler(partial(KeyCheckSettings.model_validate, environments.key_check))
 
         # The worker is a separate function: its own processes, started with this environment.
         worker_processes = int(os.environ.get("LOCAL_WORKER_PROCESSES", "2"))
@@ -181,6 +202,7 @@ def main() -> int:
         started.append(workers)
         gateway = LocalGateway(
             api_handler=api_handler,
+            key_check_handler=key_check_handler,
             api_key=api_key,
             cors_origins=config.cors_allowed_origins,
             job_paths=[job_type.path for job_type in JOB_TYPES],

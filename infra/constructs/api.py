@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -30,6 +31,12 @@ SERVICE_NAME = "cv-ai-jobs-api"
 JOB_PATHS: tuple[str, ...] = tuple(job_type.path for job_type in JOB_TYPES)
 # GET /ai/<this>: the OpenAPI document, served by the api function like every other route.
 OPENAPI_PATH = "openapi.json"
+# POST /ai/keys/test: the key check, served by its own function (infra/constructs/key_check.py).
+KEY_TEST_PATH = "/ai/keys/test"
+# Its stage throttle is a fifth of the API's (at least 1 request/s, burst 2): each call makes the
+# service call a provider, and a key check is something a user does once, not a loop; it also keeps
+# the endpoint from serving as a fast oracle for stolen provider keys.
+KEY_TEST_THROTTLE_SHARE = 5
 
 CORS_ALLOWED_HEADERS = ("Content-Type", "X-API-Key", "X-User-Provider", "X-User-Api-Key")
 CORS_ALLOWED_METHODS = ("GET", "POST", "DELETE", "OPTIONS")
@@ -79,6 +86,7 @@ class JobsApi(Construct):
         table: dynamodb.ITable,
         queue: sqs.IQueue,
         byok_key: ByokKey,
+        key_check_function: lambda_.IFunction,
         job_paths: Sequence[str] = JOB_PATHS,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -112,7 +120,7 @@ class JobsApi(Construct):
         byok_key.grant_seal(role)
 
         self.rest_api = self._rest_api(config)
-        self._routes(job_paths)
+        self._routes(job_paths, key_check_function)
         self._gateway_responses(config)
         self.api_key = self._api_key_and_usage_plan(config)
 
@@ -135,6 +143,7 @@ class JobsApi(Construct):
                 access_log_format=apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
                 throttling_rate_limit=config.api_throttle.rate_limit,
                 throttling_burst_limit=config.api_throttle.burst_limit,
+                method_options={f"{KEY_TEST_PATH}/POST": key_test_throttle(config)},
             ),
             default_method_options=apigw.MethodOptions(api_key_required=True),
             # Preflight requests carry no API key; CDK answers them with a mock integration that
@@ -173,7 +182,7 @@ class JobsApi(Construct):
         )
         return rest_api
 
-    def _routes(self, job_paths: Sequence[str]) -> None:
+    def _routes(self, job_paths: Sequence[str], key_check_function: lambda_.IFunction) -> None:
         for path in job_paths:
             # The contract's paths are lowercase words joined by hyphens (inject-keyword).
             if not re.fullmatch(r"[a-z]+(-[a-z]+)*", path):
@@ -186,6 +195,8 @@ class JobsApi(Construct):
         job = jobs.add_resource("{job_id}")
         methods += [job.add_method("GET", integration), job.add_method("DELETE", integration)]
         methods.append(ai.add_resource(OPENAPI_PATH).add_method("GET", integration))
+        key_check = apigw.LambdaIntegration(key_check_function, allow_test_invoke=False)
+        methods.append(ai.add_resource("keys").add_resource("test").add_method("POST", key_check))
         for method in methods:
             acknowledge(
                 method,
@@ -248,3 +259,12 @@ class JobsApi(Construct):
         )
         usage_plan.add_api_key(api_key)
         return api_key
+
+
+def key_test_throttle(config: EnvironmentConfig) -> apigw.MethodDeploymentOptions:
+    """The stage throttle of POST /ai/keys/test, below the API's (see KEY_TEST_THROTTLE_SHARE)."""
+    throttle = config.api_throttle
+    return apigw.MethodDeploymentOptions(
+        throttling_rate_limit=max(1.0, throttle.rate_limit / KEY_TEST_THROTTLE_SHARE),
+        throttling_burst_limit=max(2, throttle.burst_limit // KEY_TEST_THROTTLE_SHARE),
+    )

@@ -64,8 +64,14 @@ def test_each_function_gets_the_variables_the_stack_gives_it() -> None:
     # Then, local-only variables aside, they are the stack's, function by function
     assert set(environments.api) - LOCAL_ONLY == _stack_variables("api.py") | SHARED_BY_THE_STACK
     assert set(environments.worker) - LOCAL_ONLY == _stack_variables("worker.py") | SHARED_BY_THE_STACK
+    assert set(environments.key_check) - LOCAL_ONLY == _stack_variables("key_check.py") | SHARED_BY_THE_STACK
     assert environments.api["POWERTOOLS_SERVICE_NAME"] == _constant("api.py", "SERVICE_NAME")
     assert environments.worker["POWERTOOLS_SERVICE_NAME"] == _constant("worker.py", "SERVICE_NAME")
+    assert environments.key_check["POWERTOOLS_SERVICE_NAME"] == _constant("key_check.py", "SERVICE_NAME")
+    assert environments.key_check["KEY_CHECK_TIMEOUT_SECONDS"] == _constant("key_check.py", "CHECK_SECONDS")
+    # The key check asks the providers the worker calls, at the same addresses
+    for name in ("OPENAI_MODEL", "GEMINI_MODEL", "JOB_SETTINGS", "OPENAI_BASE_URL", "GEMINI_BASE_URL"):
+        assert environments.key_check[name] == environments.worker[name], name
     namespace = _constant("python_function.py", "METRICS_NAMESPACE")
     assert environments.api["POWERTOOLS_METRICS_NAMESPACE"] == namespace
     assert environments.worker["POWERTOOLS_METRICS_NAMESPACE"] == namespace

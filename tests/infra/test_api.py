@@ -46,11 +46,13 @@ def test_routes_are_the_http_contract(dev: Synth) -> None:
     # When the dev stack is synthesized
     routes = {route for route in _methods(dev) if route[0] != "OPTIONS"}
 
-    # Then the API has a POST per job type, the job's GET and DELETE, the OpenAPI document, no more
+    # Then the API has a POST per job type, the job's GET and DELETE, the OpenAPI document and the
+    # key check, no more
     assert routes == job_posts | {
         ("GET", "/ai/jobs/{job_id}"),
         ("DELETE", "/ai/jobs/{job_id}"),
         ("GET", "/ai/openapi.json"),
+        ("POST", "/ai/keys/test"),
     }
 
 
@@ -95,15 +97,18 @@ def test_local_gateway_has_the_stacks_routes(dev: Synth) -> None:
         assert local.is_resource(resource.replace("{job_id}", "some-id")), resource
 
 
-def test_every_route_proxies_to_the_api_function_and_requires_the_api_key(dev: Synth) -> None:
+def test_every_route_proxies_to_its_function_and_requires_the_api_key(dev: Synth) -> None:
     api_function = dev.logical_id(dev.stack.api.function)
+    key_check_function = dev.logical_id(dev.stack.key_check.function)
 
     for route, method in _methods(dev).items():
         if route[0] == "OPTIONS":
             continue
+        # The key check is its own function (no httpx in the api); every other route is the api's.
+        function = key_check_function if route == ("POST", "/ai/keys/test") else api_function
         assert method["ApiKeyRequired"] is True, route
         assert method["Integration"]["Type"] == "AWS_PROXY", route
-        assert {"Fn::GetAtt": [api_function, "Arn"]} in method["Integration"]["Uri"]["Fn::Join"][1], route
+        assert {"Fn::GetAtt": [function, "Arn"]} in method["Integration"]["Uri"]["Fn::Join"][1], route
 
 
 def test_cors_preflight_needs_no_api_key_and_allows_the_byok_headers(dev: Synth) -> None:
@@ -185,14 +190,16 @@ def test_stage_is_named_after_the_environment_throttled_and_access_logged(dev: S
     properties = stage["Properties"]
 
     assert properties["StageName"] == "dev"
-    assert properties["MethodSettings"] == [
-        {
-            "DataTraceEnabled": False,
-            "HttpMethod": "*",
-            "ResourcePath": "/*",
-            "ThrottlingBurstLimit": dev.config.api_throttle.burst_limit,
-            "ThrottlingRateLimit": dev.config.api_throttle.rate_limit,
-        }
+    # The whole API's throttle, and the key check's below it (tests/infra/test_key_check.py)
+    assert properties["MethodSettings"][0] == {
+        "DataTraceEnabled": False,
+        "HttpMethod": "*",
+        "ResourcePath": "/*",
+        "ThrottlingBurstLimit": dev.config.api_throttle.burst_limit,
+        "ThrottlingRateLimit": dev.config.api_throttle.rate_limit,
+    }
+    assert [(s["HttpMethod"], s["ResourcePath"]) for s in properties["MethodSettings"][1:]] == [
+        ("POST", "/~1ai~1keys~1test")
     ]
     destination = properties["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
     log_group = dev.template.to_json()["Resources"][destination]

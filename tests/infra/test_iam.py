@@ -132,7 +132,7 @@ def test_roles_carry_no_managed_policies(dev: Synth) -> None:
     # Not even AWSLambdaBasicExecutionRole: each role writes only to its own log group.
     for role in dev.template.find_resources("AWS::IAM::Role").values():
         assert "ManagedPolicyArns" not in role["Properties"]
-    assert len(dev.template.find_resources("AWS::IAM::Role")) == 3  # api, worker, model check
+    assert len(dev.template.find_resources("AWS::IAM::Role")) == 4  # api, worker, model check, key check
 
 
 def test_kms_condition_matches_the_functions_encryption_context() -> None:

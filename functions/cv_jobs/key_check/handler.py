@@ -30,7 +30,8 @@ PATH = "/ai/keys/test"
 CORS_HEADERS = ["Content-Type", "X-API-Key", PROVIDER_HEADER, API_KEY_HEADER]
 
 Checker = Callable[..., KeyCheck]
-Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+# Any context: Lambda passes its own object, local mode and tests their stand-in with the same attributes.
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def key_to_test(headers: Mapping[str, str] | None) -> tuple[Provider, ApiKey]:
