@@ -10,6 +10,8 @@ Environment: LOCAL_ENV (cdk.json environment, default dev), LOCAL_API_PORT (3000
 OPENAI_BASE_URL / GEMINI_BASE_URL (provider endpoints when not faking), LOCAL_SQS_CAPTURE_FILE
 (append every received SQS message as JSON, for tests), LOCAL_RETRY_VISIBILITY_SECONDS (3),
 LOCAL_WORKER_PROCESSES (2; concurrent worker environments, at most the environment's maximum).
+Faults (FAKE_LLM_FAULTS, LOCAL_WORKER_CRASH_RATE, LOCAL_AWS_FAULTS, LOCAL_VISIBILITY_SECONDS, ...):
+local/faults/settings.py.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ for _path in (REPO_ROOT / "functions", REPO_ROOT):
 from infra.config import EnvironmentConfig, environment_config_from_file  # noqa: E402
 from local.aws_emulator import FAKE_CREDENTIALS, REGION, AwsEmulator, LocalResources, provision  # noqa: E402
 from local.fakes import FakeGeminiServer, FakeOpenAIServer  # noqa: E402
+from local.faults.install import install_in_api  # noqa: E402
+from local.faults.settings import LocalFaults  # noqa: E402
 from local.gateway import LocalGateway  # noqa: E402
 from local.worker_process import WorkerPool, WorkerProcessSettings  # noqa: E402
 
@@ -138,6 +142,11 @@ def main() -> int:
     aws_port = int(os.environ.get("LOCAL_AWS_PORT", "4566"))
     api_key = os.environ.get("LOCAL_API_KEY", "local-dev-key")
     system_key = FAKE_SYSTEM_KEY if fake_llm else os.environ.get("OPENAI_API_KEY") or None
+    try:
+        faults = LocalFaults.from_env()
+    except ValueError as error:
+        _log(f"[local] {error}")
+        return 2
     for name in _PROVIDER_ENV_KEYS:
         os.environ.pop(name, None)
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
@@ -153,14 +162,18 @@ def main() -> int:
         aws = AwsEmulator(HOST, aws_port).start()
         started.append(aws)
         resources = provision(aws, config, system_openai_key=system_key)
+        faults.shorten_visibility(aws.client("sqs"), resources.queue_url)
 
         openai_base_url = os.environ.get("OPENAI_BASE_URL")
         gemini_base_url = os.environ.get("GEMINI_BASE_URL")
+        fake_urls: dict[str, str] = {}
         if fake_llm:
-            fake_openai = FakeOpenAIServer(HOST).start()
-            fake_gemini = FakeGeminiServer(HOST).start()
+            plan, seed = faults.provider_faults, faults.seed
+            fake_openai = FakeOpenAIServer(HOST, faults.fake_openai_port, faults=plan, seed=seed).start()
+            fake_gemini = FakeGeminiServer(HOST, faults.fake_gemini_port, faults=plan, seed=seed).start()
             started += [fake_openai, fake_gemini]
             openai_base_url, gemini_base_url = fake_openai.base_url, fake_gemini.url
+            fake_urls = {"OpenAI": fake_openai.url, "Gemini": fake_gemini.url}
 
         environments = function_environments(
             config,
@@ -173,6 +186,7 @@ def main() -> int:
         for name in ("OPENAI_BASE_URL", "GEMINI_BASE_URL"):
             os.environ.pop(name, None)
         os.environ.update(environments.api)
+        install_in_api()  # LOCAL_AWS_FAULTS, before the api builds its clients
         # Imported only now: the handlers read their settings from the environment set above.
         from cv_jobs.api.handler import lambda_handler as api_handler
         from cv_jobs.job_types import JOB_TYPES
@@ -191,7 +205,7 @@ def main() -> int:
                 queue_url=resources.queue_url,
                 queue_arn=resources.queue_arn,
                 batch_size=config.worker_batch_size,
-                timeout_seconds=config.worker_timeout_seconds,
+                timeout_seconds=faults.worker_timeout_seconds or config.worker_timeout_seconds,
                 retry_visibility_seconds=int(os.environ.get("LOCAL_RETRY_VISIBILITY_SECONDS", "3")),
                 capture_file=os.environ.get("LOCAL_SQS_CAPTURE_FILE") or None,
                 environment=environments.worker,
@@ -222,6 +236,7 @@ def main() -> int:
             system_key_set=system_key is not None,
             openai_base_url=openai_base_url,
             gemini_base_url=gemini_base_url,
+            fault_lines=faults.banner_lines(fake_urls),
         )
         signal.signal(signal.SIGINT, lambda *_: stopping.set())
         signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -247,6 +262,7 @@ def _banner(
     system_key_set: bool,
     openai_base_url: str | None,
     gemini_base_url: str | None,
+    fault_lines: list[str] | None = None,
 ) -> None:
     providers = (
         "FAKE local servers (FAKE_LLM=1) - no real model is called"
@@ -264,6 +280,7 @@ def _banner(
         f"  jobs table    {resources.table_name}",
         f"  jobs queue    {resources.queue_url}  (DLQ after {config.max_receive_count} receives)",
         f"  providers     {providers}",
+        *(fault_lines or []),
         f"  system key    {system_key}; system path {'on' if config.system_path_enabled else 'off'}",
         "",
         "  Create a job:",

@@ -147,8 +147,11 @@ def _serve(settings: WorkerProcessSettings, ready: Event, stop: Event, parent_pi
         capture_file=settings.capture_file,
     ).start()
     ready.set()
-    # Also stop if the parent died without telling us (killed), instead of polling forever.
-    while not terminated and not stop.wait(1):
+    # Also stop if the parent died without telling us (killed), instead of polling forever. The Event
+    # is polled, never waited on: a child killed while waiting (LOCAL_WORKER_CRASH_RATE, a real crash)
+    # would stay counted as a sleeper, and the parent's set() would wait for it to wake, forever.
+    while not terminated and not stop.is_set():
         if os.getppid() != parent_pid:
             break
+        time.sleep(0.5)
     poller.stop()
