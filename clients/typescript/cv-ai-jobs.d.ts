@@ -191,6 +191,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ai/keys/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check the user's own provider key
+         * @description Asks the provider whether the key works, and whether the models this environment uses are available to it, with the provider's model-info calls (no tokens are spent). Answers at once; nothing is stored. Whether the key has credit left only a job can find out.
+         */
+        post: operations["testKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ai/openapi.json": {
         parameters: {
             query?: never;
@@ -556,6 +576,26 @@ export interface components {
          * @enum {string}
          */
         JobType: "extract" | "tailor" | "evaluate" | "rephrase" | "recommend" | "inject_keyword" | "elaborate" | "improve_from_feedback";
+        KeyCheck: {
+            /**
+             * @description The provider the key was tested with.
+             * @enum {string}
+             */
+            provider: "openai" | "gemini";
+            /** @description true: the provider accepted the key; false: it refused it; null: the provider could not be asked (see `code`). */
+            valid: boolean | null;
+            /** @description true: every model this environment uses with the provider is available to the key; false: one is not (`model_not_found`); null: not found out. */
+            model_available: boolean | null;
+            /** @description null when the key works; else the error a job with this key would meet. */
+            code: components["schemas"]["JobErrorCode"] | null;
+            /** @description A sentence to show the user. */
+            message: string;
+            /** @description Each model asked about. */
+            models: {
+                model: string;
+                available: boolean | null;
+            }[];
+        };
         /** License */
         License: {
             /** Name */
@@ -903,6 +943,7 @@ export type JobNotFoundBody = components['schemas']['JobNotFoundBody'];
 export type JobResult = components['schemas']['JobResult'];
 export type JobStatus = components['schemas']['JobStatus'];
 export type JobType = components['schemas']['JobType'];
+export type KeyCheck = components['schemas']['KeyCheck'];
 export type License = components['schemas']['License'];
 export type PayloadTooLargeBody = components['schemas']['PayloadTooLargeBody'];
 export type PersonaEvaluation = components['schemas']['PersonaEvaluation'];
@@ -1272,6 +1313,35 @@ export interface operations {
             };
             403: components["responses"]["Forbidden"];
             404: components["responses"]["JobNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    testKey: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Bring your own key: the provider (trimmed, case-insensitive). Send X-User-Provider and X-User-Api-Key together, or neither (the service's own key). */
+                "X-User-Provider": "openai" | "gemini";
+                /** @description Bring your own key: the provider API key (8-512 visible ASCII characters). Never stored or returned. Send X-User-Provider and X-User-Api-Key together, or neither (the service's own key). */
+                "X-User-Api-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key's check (also when the provider refused the key). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyCheck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };

@@ -20,6 +20,7 @@ from cv_jobs.api.openapi_schemas import (
     byok_parameters,
     error_components,
     job_schemas,
+    key_check_schemas,
     ref,
     schema_ref,
     security_schemes,
@@ -53,6 +54,7 @@ def openapi_document() -> dict[str, Any]:
     schemas = {
         **model_schemas,
         **job_schemas([job_type.name for job_type in JOB_TYPES], result_refs),
+        **key_check_schemas(),
         **error_schemas,
     }
     paths: dict[str, Any] = {
@@ -84,6 +86,7 @@ def openapi_document() -> dict[str, Any]:
             _BY_ID,
         ),
     }
+    paths["/ai/keys/test"] = {"post": _key_test()}
     paths["/ai/openapi.json"] = {
         "get": {
             "operationId": "getOpenApiDocument",
@@ -118,6 +121,7 @@ def openapi_document() -> dict[str, Any]:
         "security": [{"ApiKey": []}],
         "tags": [
             {"name": "jobs", "description": "Create, read and cancel AI jobs."},
+            {"name": "keys", "description": "Check a user's own provider key before a job runs with it."},
             {"name": "meta", "description": "About the API itself."},
         ],
         "paths": paths,
@@ -149,6 +153,22 @@ def _model_schemas() -> tuple[dict[type[BaseModel], str], dict[str, Any]]:
     keys, top = models_json_schema([(model, "validation") for model in models], ref_template=_REF_TEMPLATE)
     names = {model: keys[(model, "validation")]["$ref"].rsplit("/", 1)[-1] for model in models}
     return names, top.get("$defs", {})
+
+
+def _key_test() -> dict[str, Any]:
+    operation = _operation(
+        "testKey",
+        "Check the user's own provider key",
+        "Asks the provider whether the key works, and whether the models this environment uses are "
+        "available to it, with the provider's model-info calls (no tokens are spent). Answers at "
+        "once; nothing is stored. Whether the key has credit left only a job can find out.",
+        ("200", "The key's check (also when the provider refused the key).", "KeyCheck"),
+        ("BadRequest", *_ALWAYS),
+    )
+    operation["tags"] = ["keys"]
+    # Both headers are required here: there is no service key to test.
+    operation["parameters"] = [{**parameter, "required": True} for parameter in byok_parameters().values()]
+    return operation
 
 
 def _operation_id(job_type: JobType[Any, Any]) -> str:

@@ -155,6 +155,41 @@ def job_schemas(job_type_names: list[str], result_refs: Mapping[str, str]) -> di
     }
 
 
+def key_check_schemas() -> dict[str, Any]:
+    """The answer of `POST /ai/keys/test` (cv_jobs.key_check.check.KeyCheck.body)."""
+    undecided = "null: the provider could not be asked (see `code`)."
+    return {
+        "KeyCheck": _object(
+            {
+                "provider": _string_enum(
+                    [p.value for p in Provider], "The provider the key was tested with."
+                ),
+                "valid": {
+                    "type": ["boolean", "null"],
+                    "description": f"true: the provider accepted the key; false: it refused it; {undecided}",
+                },
+                "model_available": {
+                    "type": ["boolean", "null"],
+                    "description": (
+                        "true: every model this environment uses with the provider is available to the "
+                        "key; false: one is not (`model_not_found`); null: not found out."
+                    ),
+                },
+                "code": _nullable(schema_ref("JobErrorCode"))
+                | {"description": "null when the key works; else the error a job with this key would meet."},
+                "message": {"type": "string", "description": "A sentence to show the user."},
+                "models": {
+                    "type": "array",
+                    "items": _object(
+                        {"model": {"type": "string"}, "available": {"type": ["boolean", "null"]}}
+                    ),
+                    "description": "Each model asked about.",
+                },
+            }
+        )
+    }
+
+
 def _error_body(codes: list[str] | None, description: str, *, with_fields: bool = False) -> dict[str, Any]:
     code: dict[str, Any] = {"type": "string", "enum": codes} if codes else {"type": "string"}
     properties: dict[str, Any] = {
