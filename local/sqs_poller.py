@@ -6,8 +6,9 @@ not report as failed, and leaves the failed ones on the queue to come back. If t
 reports an item identifier that is not in the batch, the whole batch counts as failed. The queue's
 redrive policy (moto) moves a message to the DLQ after maxReceiveCount receives.
 
-One difference on purpose: a failed message's visibility is cut to a few seconds, so a retry comes
-back now instead of after the queue's visibility timeout (six times the worker timeout).
+A failed record comes back when the worker said (it sets the record's visibility before reporting
+it), as with Lambda. Tests may pass `retry_visibility_seconds` to bring every failed record back
+after that many seconds instead.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class SqsPoller:
         worker_handler: WorkerHandler,
         batch_size: int,
         timeout_seconds: float,
-        retry_visibility_seconds: int = 3,
+        retry_visibility_seconds: int | None = None,
         wait_seconds: int = 1,
         capture_file: str | None = None,
         function_name: str = "cv-ai-jobs-local-worker",
@@ -95,14 +96,18 @@ class SqsPoller:
         done = [m for m in messages if m["MessageId"] not in failed_ids]
         for message in done:
             self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
-        for message_id in failed_ids:
+        for message_id in failed_ids if self._retry_visibility_seconds is not None else ():
             # Bring the retry forward; the redrive policy still counts the receive.
             self._sqs.change_message_visibility(
                 QueueUrl=self._queue_url,
                 ReceiptHandle=by_id[message_id]["ReceiptHandle"],
                 VisibilityTimeout=self._retry_visibility_seconds,
             )
-        retry = f", retry in {self._retry_visibility_seconds} s" if failed_ids else ""
+        retry = (
+            f", retry in {self._retry_visibility_seconds} s"
+            if failed_ids and self._retry_visibility_seconds is not None
+            else ""
+        )
         self._log(f"[local-sqs] batch of {len(messages)}: {len(done)} done, {len(failed_ids)} failed{retry}")
         return len(messages)
 

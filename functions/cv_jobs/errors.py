@@ -91,6 +91,10 @@ class JobErrorCode(StrEnum):
     KEY_UNSEALING_FAILED = "key_unsealing_failed"
     CONFIGURATION_ERROR = "configuration_error"
     QUEUE_UNAVAILABLE = "queue_unavailable"
+    # KMS or Secrets Manager throttled, failed inside or could not be reached: another try may work.
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    # No attempt could finish the job in the time every attempt was given (the stale-job sweeper).
+    JOB_STALLED = "job_stalled"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -101,6 +105,7 @@ RETRYABLE = frozenset(
         JobErrorCode.PROVIDER_UNAVAILABLE,
         JobErrorCode.TIMEOUT,
         JobErrorCode.INVALID_MODEL_OUTPUT,
+        JobErrorCode.SERVICE_UNAVAILABLE,
         JobErrorCode.INTERNAL_ERROR,
     }
 )
@@ -121,6 +126,8 @@ USER_MESSAGES: dict[JobErrorCode, str] = {
     ),
     JobErrorCode.CONFIGURATION_ERROR: "The service is not configured to run jobs without your own key.",
     JobErrorCode.QUEUE_UNAVAILABLE: "The job could not be queued. Submit it again.",
+    JobErrorCode.SERVICE_UNAVAILABLE: "A service the job needs was unavailable. Try again later.",
+    JobErrorCode.JOB_STALLED: "The job could not be finished in time. Submit it again.",
     JobErrorCode.INTERNAL_ERROR: "The job failed because of an internal error.",
 }
 
@@ -128,11 +135,22 @@ USER_MESSAGES: dict[JobErrorCode, str] = {
 class JobFailure(Exception):
     """A job could not produce a result. Carries only our code; never provider text."""
 
-    def __init__(self, code: JobErrorCode, *, log_hint: str = "") -> None:
+    def __init__(
+        self,
+        code: JobErrorCode,
+        *,
+        log_hint: str = "",
+        retry_after: float | None = None,
+        provider_host: str | None = None,
+    ) -> None:
         super().__init__(code.value)
         self.code = code
         # A short, key-free hint for operators (exception class, HTTP status); never shown to users.
         self.log_hint = log_hint
+        # The provider's own "try again in" (Retry-After, Gemini's RetryInfo), in seconds.
+        self.retry_after = retry_after
+        # Which endpoint failed, for the operator's log line (a host, never a URL with a key).
+        self.provider_host = provider_host
 
     @property
     def retryable(self) -> bool:

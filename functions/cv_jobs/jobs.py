@@ -28,6 +28,8 @@ _PUBLIC_EXTRAS = (
     "model",
     "usage",
     "attempts",
+    # While a job waits for another attempt: {code, attempt, max_attempts, next_attempt_at}.
+    "retry",
 )
 
 

@@ -36,7 +36,7 @@ _MESSAGES = {
 _SHORT_FIELD_PART = re.compile(r"^\d{1,3}$")
 
 
-def body_text(body: str | None, base64_encoded: bool) -> str | None:
+def body_text(body: str | None, base64_encoded: bool | None) -> str | None:
     """The body as text. API Gateway base64-encodes a body it does not take for text; bytes that are
     not UTF-8 cannot be JSON (RFC 8259), so they are refused as such, not left to crash later."""
     if not body or not base64_encoded:
@@ -44,7 +44,9 @@ def body_text(body: str | None, base64_encoded: bool) -> str | None:
     try:
         return base64.b64decode(body, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise InvalidJson("The request body is not UTF-8 JSON.", detail="Send a JSON object in UTF-8.") from None
+        raise InvalidJson(
+            "The request body is not UTF-8 JSON.", detail="Send a JSON object in UTF-8."
+        ) from None
 
 
 def validate_body(job_type: JobType[Any, Any], body: str | None) -> BaseModel:

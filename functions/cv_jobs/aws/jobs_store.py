@@ -99,7 +99,9 @@ class JobsStore:
                 Key={"job_id": job_id},
                 UpdateExpression=(
                     "SET #status = :processing, lease_token = :token, lease_expires_at = :until, "
-                    "model = :model, updated_at = :now_iso, attempts = if_not_exists(attempts, :zero) + :one"
+                    "model = :model, updated_at = :now_iso, attempts = if_not_exists(attempts, :zero) + :one "
+                    # Running again: no longer waiting for a retry.
+                    "REMOVE retry"
                 ),
                 ConditionExpression=(
                     "attribute_exists(job_id) AND (#status = :queued OR "
@@ -161,12 +163,22 @@ class JobsStore:
             raise
         return True
 
-    def release(self, job_id: str, claim: Claim, error: dict[str, str], now: float) -> bool:
-        """Give the job back for a retry: the lease ends now, so the next delivery may claim it."""
+    def release(
+        self,
+        job_id: str,
+        claim: Claim,
+        error: dict[str, str],
+        now: float,
+        retry: dict[str, Any] | None = None,
+    ) -> bool:
+        """Give the job back for a retry: the lease ends now, so the next delivery may claim it.
+        `retry` ({code, attempt, max_attempts, next_attempt_at}) is what GET shows meanwhile."""
         try:
             self._table.update_item(
                 Key={"job_id": job_id},
-                UpdateExpression="SET lease_expires_at = :now, last_error = :error, updated_at = :now_iso",
+                UpdateExpression=(
+                    "SET lease_expires_at = :now, last_error = :error, updated_at = :now_iso, retry = :retry"
+                ),
                 ConditionExpression="#status = :processing AND lease_token = :token",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=to_dynamo(
@@ -174,6 +186,7 @@ class JobsStore:
                         ":now": now,
                         ":now_iso": _now_iso(now),
                         ":error": error,
+                        ":retry": retry or {"code": error["code"]},
                         ":processing": JobStatus.PROCESSING.value,
                         ":token": claim.token,
                     }
@@ -226,7 +239,7 @@ class JobsStore:
                 Key={"job_id": job_id},
                 UpdateExpression="SET "
                 + ", ".join(assignments)
-                + " REMOVE payload, steps, lease_token, lease_expires_at",
+                + " REMOVE payload, steps, lease_token, lease_expires_at, retry",
                 ConditionExpression=f"attribute_exists(job_id) AND ({condition})",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_dynamo(all_values),

@@ -8,11 +8,16 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cv_jobs.aws.transient import error_code, is_transient
 from cv_jobs.credentials import ApiKey
 
 
 class SystemKeyMissing(Exception):
-    """The secret does not exist, has no value, or cannot be read."""
+    """The secret does not exist, has no value, or may not be read: configuration, not chance."""
+
+
+class SystemKeyUnavailable(Exception):
+    """Secrets Manager throttled, failed inside or could not be reached: another try may work."""
 
 
 class SystemKeyProvider:
@@ -36,7 +41,9 @@ class SystemKeyProvider:
         try:
             value = self._client.get_secret_value(SecretId=self._secret_id).get("SecretString")
         except (ClientError, BotoCoreError) as error:
-            raise SystemKeyMissing(type(error).__name__) from None
+            if is_transient(error):
+                raise SystemKeyUnavailable(error_code(error)) from None
+            raise SystemKeyMissing(error_code(error)) from None
         if not value or not value.strip():
             raise SystemKeyMissing("empty secret")
         key = ApiKey(value.strip())

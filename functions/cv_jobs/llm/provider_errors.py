@@ -38,6 +38,10 @@ _BY_PROVIDER_CODE = {
     "NOT_FOUND": JobErrorCode.MODEL_NOT_FOUND,
     "DEADLINE_EXCEEDED": JobErrorCode.TIMEOUT,
     "UNAVAILABLE": JobErrorCode.PROVIDER_UNAVAILABLE,
+    # Gemini: the region, or a free tier without billing, does not allow the call. Final.
+    "FAILED_PRECONDITION": JobErrorCode.PROVIDER_REJECTED_REQUEST,
+    # A per-day quota ran out (retry_hints.DAILY_QUOTA): no retry helps before the next day.
+    "daily_quota": JobErrorCode.INSUFFICIENT_QUOTA,
 }
 
 

@@ -2,25 +2,25 @@
 
 The job record written by the api is the truth about provider, credential and job type; the
 message only carries the sealed key. Retry rule: a retryable failure gives the job back and
-reports the message as failed, so SQS redelivers it after the visibility timeout, until
-`max_attempts`; then, and for every terminal failure, the job fails at once.
+reports the message as failed, to come back after a backoff (retries.py), until `max_attempts` or
+the queue's last delivery, whichever comes first; then, and for every terminal failure, the job
+fails at once. A duplicate that finds a live lease comes back when that lease ends.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from cv_jobs import job_metrics
-from cv_jobs.aws.jobs_queue import JobMessage
 from cv_jobs.aws.jobs_store import Claim, JobsStore
-from cv_jobs.aws.key_sealer import KeySealer, KeyUnsealingError
-from cv_jobs.aws.system_key import SystemKeyMissing, SystemKeyProvider
+from cv_jobs.aws.key_sealer import KeySealer, KeyServiceUnavailable, KeyUnsealingError
+from cv_jobs.aws.system_key import SystemKeyMissing, SystemKeyProvider, SystemKeyUnavailable
 from cv_jobs.credentials import ApiKey, CredentialSource, Provider
+from cv_jobs.deadline import Deadline
 from cv_jobs.errors import JobErrorCode, JobFailure
 from cv_jobs.job_types import BY_NAME, JobType
 from cv_jobs.job_types.base import Prompt, Step
@@ -29,9 +29,14 @@ from cv_jobs.jobs import JobStatus
 from cv_jobs.log_keys import add_job_log_keys, logged_job
 from cv_jobs.observability import logger, metrics, secret_in_use
 from cv_jobs.settings import WorkerSettings
+from cv_jobs.worker.backoff import retry_delay
+from cv_jobs.worker.messages import Delivery
 from cv_jobs.worker.providers import build_client, model_for
 from cv_jobs.worker.providers.base import LlmRequest, ProviderClient
+from cv_jobs.worker.retries import RetryLater, give_back_delay, keep_writing, retry_notice
 from cv_jobs.worker.steps import JobLost, run_steps
+
+__all__ = ["Deadline", "JobRunner", "RetryLater"]
 
 ClientFactory = Callable[[Provider, ApiKey, WorkerSettings], ProviderClient]
 
@@ -40,24 +45,6 @@ ClientFactory = Callable[[Provider, ApiKey, WorkerSettings], ProviderClient]
 _LEASE_GRACE_SECONDS = 30.0
 # Below this, an LLM call cannot finish: fail fast as a timeout instead of starting it.
 _MIN_CALL_SECONDS = 3.0
-
-
-class RetryLater(Exception):
-    """The message should come back later (SQS redelivery). Never carries key material."""
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """When this invocation ends, from Lambda's remaining time."""
-
-    expires_at: float  # time.monotonic() value
-
-    @classmethod
-    def in_seconds(cls, seconds: float) -> Deadline:
-        return cls(time.monotonic() + seconds)
-
-    def remaining(self) -> float:
-        return max(0.0, self.expires_at - time.monotonic())
 
 
 class JobRunner:
@@ -79,14 +66,16 @@ class JobRunner:
         self._clock = clock
 
     @logged_job
-    def run(self, message: JobMessage, deadline: Deadline) -> None:
-        log = {"job_id": message.job_id, "job_type": message.job_type}
+    def run(self, message: Delivery, deadline: Deadline) -> None:
         current = self._store.get(message.job_id)
+        log = {"job_id": message.job_id, "job_type": (current or {}).get("job_type")}
         if current is None or JobStatus(current["status"]).finished:
             logger.info("job needs no work", extra={**log, "status": (current or {}).get("status")})
             return
         provider = Provider(current["provider"])
-        add_job_log_keys(provider=provider.value, credential=current.get("credential"))
+        add_job_log_keys(
+            job_type=log["job_type"], provider=provider.value, credential=current.get("credential")
+        )
         claim = self._store.claim(
             message.job_id,
             model=model_for(provider, self._settings, current.get("job_type")),
@@ -98,15 +87,21 @@ class JobRunner:
             if current is None or JobStatus(current["status"]).finished:
                 return
             # Another attempt holds a live lease: never a second LLM call for the same job.
-            logger.info("job is held by another attempt", extra=log)
-            raise RetryLater("job is held by another attempt")
+            if message.receive_count >= self._settings.last_receive:
+                # The queue would move this message to the DLQ next time; the holder (or, if it
+                # dies, the stale-job sweeper) ends the job, so there is nothing left for it to do.
+                logger.info("job is held by another attempt; last delivery dropped", extra=log)
+                return
+            delay = give_back_delay(float(current.get("lease_expires_at") or 0), self._clock())
+            logger.info("job is held by another attempt", extra={**log, "retry_in_seconds": delay})
+            raise RetryLater("job is held by another attempt", delay_seconds=delay)
         add_job_log_keys(attempt=int(claim.item.get("attempts", 1)))
 
         if int(claim.item.get("attempts", 1)) > self._settings.max_attempts:
             # Every earlier attempt died without recording an outcome (timeout, out of memory):
             # end the job rather than let its message reach the DLQ with the job still running.
             failure = JobFailure(JobErrorCode.INTERNAL_ERROR, log_hint="attempts exhausted by crashes")
-            self._record_failure(claim, failure, log)
+            self._record_failure(claim, failure, log, message, deadline)
             return
 
         logger.info("job started", extra={"model": claim.item.get("model")})
@@ -114,16 +109,19 @@ class JobRunner:
         try:
             result, usage = self._attempt(claim, message, deadline)
         except JobFailure as failure:
-            self._record_failure(claim, failure, log)
+            self._record_failure(claim, failure, log, message, deadline)
             return
         except JobLost:
             logger.info("job was cancelled or taken over during a step; stopping", extra=log)
             return
         except Exception:  # noqa: BLE001 - a bug must still leave the job in a known state
             logger.exception("job attempt crashed", extra=log)
-            self._record_failure(claim, JobFailure(JobErrorCode.INTERNAL_ERROR), log)
+            self._record_failure(claim, JobFailure(JobErrorCode.INTERNAL_ERROR), log, message, deadline)
             return
-        if self._store.succeed(message.job_id, claim, result, usage, self._clock()):
+        # The answer is paid for: a throttled write is tried again while the invocation lasts.
+        if keep_writing(
+            lambda: self._store.succeed(message.job_id, claim, result, usage, self._clock()), deadline
+        ):
             job_metrics.job_succeeded(claim.item, now=self._clock(), usage=usage)
             logger.info(
                 "job succeeded",
@@ -133,7 +131,7 @@ class JobRunner:
             logger.info("job was cancelled while it ran; result dropped", extra=log)
 
     def _attempt(
-        self, claim: Claim, message: JobMessage, deadline: Deadline
+        self, claim: Claim, message: Delivery, deadline: Deadline
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         item = claim.item
         job_type = BY_NAME.get(item["job_type"])
@@ -144,10 +142,14 @@ class JobRunner:
         with secret_in_use(api_key.reveal()):
             return self._call(job_type, claim, provider, api_key, deadline)
 
-    def _api_key(self, item: dict[str, Any], provider: Provider, message: JobMessage) -> ApiKey:
+    def _api_key(self, item: dict[str, Any], provider: Provider, message: Delivery) -> ApiKey:
         if CredentialSource(item["credential"]) is CredentialSource.SYSTEM:
             try:
                 return self._system_keys.get()
+            except SystemKeyUnavailable as error:
+                raise JobFailure(
+                    JobErrorCode.SERVICE_UNAVAILABLE, log_hint=f"secretsmanager {error}"
+                ) from None
             except SystemKeyMissing as error:
                 raise JobFailure(JobErrorCode.CONFIGURATION_ERROR, log_hint=str(error)) from None
         # A BYOK job runs with the user's key or not at all: never with the system key.
@@ -155,6 +157,8 @@ class JobRunner:
             raise JobFailure(JobErrorCode.KEY_UNSEALING_FAILED, log_hint="no sealed key")
         try:
             return self._sealer.unseal(message.sealed_key, job_id=item["job_id"], provider=provider)
+        except KeyServiceUnavailable as error:
+            raise JobFailure(JobErrorCode.SERVICE_UNAVAILABLE, log_hint=f"kms {error}") from None
         except KeyUnsealingError as error:
             raise JobFailure(JobErrorCode.KEY_UNSEALING_FAILED, log_hint=str(error)) from None
 
@@ -206,14 +210,18 @@ class JobRunner:
         )
         return result, usage.as_record()
 
-    def _record_failure(self, claim: Claim, failure: JobFailure, log: dict[str, Any]) -> None:
+    def _record_failure(
+        self, claim: Claim, failure: JobFailure, log: dict[str, Any], message: Delivery, deadline: Deadline
+    ) -> None:
         job_id = claim.item["job_id"]
         attempts = int(claim.item.get("attempts", 1))
         details = {
             **log,
             "code": failure.code.value,
             "hint": failure.log_hint,
+            "provider_host": failure.provider_host,
             "attempt": attempts,
+            "receive_count": message.receive_count,
             # Which model, in which environment: what an operator needs to act on model_not_found.
             "model": claim.item.get("model"),
             "environment": self._settings.environment_name,
@@ -222,12 +230,31 @@ class JobRunner:
             # Retired or unknown: no retry can help, every job on this model fails until the
             # configuration changes. Counted apart so it can alarm on its own.
             metrics.add_metric(name="ModelNotFound", unit="Count", value=1)
-        if failure.retryable and attempts < self._settings.max_attempts:
-            self._store.release(job_id, claim, failure.as_error(), self._clock())
+        # The last delivery ends the job whatever the attempts say: after it the message is in the
+        # DLQ and nothing would ever run or fail the job.
+        last_delivery = message.receive_count >= self._settings.last_receive
+        if failure.retryable and attempts < self._settings.max_attempts and not last_delivery:
+            now = self._clock()
+            delay = retry_delay(
+                attempts,
+                base_seconds=self._settings.retry_base_seconds,
+                cap_seconds=self._settings.retry_max_seconds,
+                hint_seconds=failure.retry_after,
+            )
+            notice = retry_notice(
+                failure.code.value,
+                attempt=attempts,
+                max_attempts=self._settings.max_attempts,
+                delay_seconds=delay,
+                now=now,
+            )
+            keep_writing(
+                lambda: self._store.release(job_id, claim, failure.as_error(), now, notice), deadline
+            )
             job_metrics.job_retried(claim.item, code=failure.code.value)
-            logger.warning("job attempt failed; will retry", extra=details)
-            raise RetryLater(failure.code.value)
-        if self._store.fail(job_id, claim, failure.as_error(), self._clock()):
+            logger.warning("job attempt failed; will retry", extra={**details, "retry_in_seconds": delay})
+            raise RetryLater(failure.code.value, delay_seconds=delay)
+        if keep_writing(lambda: self._store.fail(job_id, claim, failure.as_error(), self._clock()), deadline):
             job_metrics.job_failed(claim.item, code=failure.code.value, now=self._clock())
             logger.warning("job failed", extra=details)
         else:

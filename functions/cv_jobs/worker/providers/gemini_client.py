@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from cv_jobs.credentials import ApiKey
 from cv_jobs.errors import JobErrorCode, JobFailure
 from cv_jobs.llm.provider_errors import classify_http_failure, error_codes
+from cv_jobs.llm.retry_hints import DAILY_QUOTA, gemini_daily_quota, gemini_retry_delay
 from cv_jobs.worker.providers.base import LlmReply, LlmRequest
 
 _BLOCKED_FINISH_REASONS = frozenset(
@@ -28,6 +30,9 @@ class GeminiClient:
         self._api_key = api_key
         self._model = model
         self._base_url = base_url.rstrip("/")
+        # Named in operators' log lines: which endpoint failed (never the URL: no key is in it, but
+        # the path names the model and says nothing an operator needs).
+        self._host = urlsplit(self._base_url).hostname or "gemini"
 
     def generate(self, request: LlmRequest) -> LlmReply:
         model = request.model or self._model
@@ -49,34 +54,49 @@ class GeminiClient:
             # A client per job: its key is never shared with another job in this warm process.
             with httpx.Client(timeout=request.timeout_seconds) as client:
                 response = client.post(url, json=body, headers={"x-goog-api-key": self._api_key.reveal()})
-        except httpx.TimeoutException:
-            raise JobFailure(JobErrorCode.TIMEOUT, log_hint="httpx timeout") from None
+        except httpx.TimeoutException as error:
+            raise self._failure(JobErrorCode.TIMEOUT, f"timeout ({type(error).__name__})") from None
         except httpx.HTTPError as error:
-            raise JobFailure(JobErrorCode.PROVIDER_UNAVAILABLE, log_hint=type(error).__name__) from None
+            hint = f"connection failed ({type(error).__name__})"
+            raise self._failure(JobErrorCode.PROVIDER_UNAVAILABLE, hint) from None
         if response.status_code >= 400:
-            codes = _error_codes(response)
-            raise JobFailure(
+            document = _json_or_none(response)
+            codes = error_codes(document)
+            if response.status_code == 429 and gemini_daily_quota(document):
+                codes = (DAILY_QUOTA, *codes)
+            raise self._failure(
                 classify_http_failure(response.status_code, codes),
-                log_hint=f"gemini status {response.status_code} {'/'.join(codes) or '-'}",
+                f"HTTP {response.status_code} {'/'.join(codes) or '-'}",
+                retry_after=gemini_retry_delay(document),
             )
-        return self._reply(response, model)
+        try:
+            return self._reply(response, model)
+        except JobFailure as failure:
+            failure.provider_host = self._host
+            failure.log_hint = f"gemini reply: {failure.log_hint or failure.code.value}"
+            raise
+
+    def _failure(self, code: JobErrorCode, what: str, retry_after: float | None = None) -> JobFailure:
+        return JobFailure(code, log_hint=f"gemini {what}", retry_after=retry_after, provider_host=self._host)
 
     def _reply(self, response: httpx.Response, model: str) -> LlmReply:
-        try:
-            document = response.json()
-        except ValueError:
-            raise JobFailure(JobErrorCode.PROVIDER_UNAVAILABLE, log_hint="non-JSON reply") from None
-        if (document.get("promptFeedback") or {}).get("blockReason"):
-            raise JobFailure(JobErrorCode.CONTENT_BLOCKED)
+        document = _json_or_none(response)
+        if not isinstance(document, dict):
+            raise JobFailure(JobErrorCode.PROVIDER_UNAVAILABLE, log_hint="gemini non-JSON reply")
+        block_reason = (document.get("promptFeedback") or {}).get("blockReason")
+        if block_reason:
+            raise JobFailure(
+                JobErrorCode.CONTENT_BLOCKED, log_hint=f"promptFeedback.blockReason {block_reason}"
+            )
         candidates = document.get("candidates") or []
         if not candidates:
             raise JobFailure(JobErrorCode.INVALID_MODEL_OUTPUT, log_hint="no candidates")
         candidate = candidates[0]
         finish = candidate.get("finishReason")
         if finish == "MAX_TOKENS":
-            raise JobFailure(JobErrorCode.OUTPUT_TRUNCATED)
+            raise JobFailure(JobErrorCode.OUTPUT_TRUNCATED, log_hint="finishReason MAX_TOKENS")
         if finish in _BLOCKED_FINISH_REASONS:
-            raise JobFailure(JobErrorCode.CONTENT_BLOCKED, log_hint=str(finish))
+            raise JobFailure(JobErrorCode.CONTENT_BLOCKED, log_hint=f"finishReason {finish}")
         parts = (candidate.get("content") or {}).get("parts") or []
         text = "".join(part.get("text", "") for part in parts if not part.get("thought"))
         try:
@@ -98,9 +118,8 @@ class GeminiClient:
         )
 
 
-def _error_codes(response: httpx.Response) -> tuple[str, ...]:
-    """Google's machine-readable codes: each details[].reason, then error.status."""
+def _json_or_none(response: httpx.Response) -> Any:
     try:
-        return error_codes(response.json())
+        return response.json()
     except ValueError:
-        return ()
+        return None

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 
 from cv_jobs.credentials import ApiKey
 from cv_jobs.errors import JobErrorCode, JobFailure
 from cv_jobs.llm.provider_errors import classify_http_failure
+from cv_jobs.llm.retry_hints import openai_retry_after
 from cv_jobs.worker.providers.base import LlmReply, LlmRequest
 
 
@@ -24,6 +26,8 @@ class OpenAIClient:
         self._api_key = api_key
         self._model = model
         self._base_url = base_url
+        # Named in operators' log lines: which endpoint failed.
+        self._host = urlsplit(base_url).hostname if base_url else "api.openai.com"
 
     def generate(self, request: LlmRequest) -> LlmReply:
         options: dict[str, Any] = {}
@@ -55,17 +59,35 @@ class OpenAIClient:
                     },
                     **options,
                 )
-            except openai.APITimeoutError:
-                raise JobFailure(JobErrorCode.TIMEOUT, log_hint="APITimeoutError") from None
-            except openai.APIConnectionError:
-                raise JobFailure(JobErrorCode.PROVIDER_UNAVAILABLE, log_hint="APIConnectionError") from None
+            except openai.APITimeoutError as error:
+                # The SDK's own class says only "timeout"; its cause says which phase (connect, read).
+                cause = type(error.__cause__).__name__ if error.__cause__ else "APITimeoutError"
+                raise self._failure(JobErrorCode.TIMEOUT, f"timeout ({cause})") from None
+            except openai.APIConnectionError as error:
+                cause = type(error.__cause__).__name__ if error.__cause__ else "APIConnectionError"
+                raise self._failure(
+                    JobErrorCode.PROVIDER_UNAVAILABLE, f"connection failed ({cause})"
+                ) from None
             except openai.APIStatusError as error:
                 code = error.code if isinstance(error.code, str) else ""
-                raise JobFailure(
+                raise self._failure(
                     classify_http_failure(error.status_code, (code,)),
-                    log_hint=f"openai status {error.status_code} code {code or '-'}",
+                    f"HTTP {error.status_code} {code or '-'}",
+                    retry_after=openai_retry_after(error.response.headers),
                 ) from None
-        return _reply(completion)
+            except (openai.APIResponseValidationError, ValueError) as error:
+                # A 2xx whose body is not the completion it should be: the provider misbehaved.
+                hint = f"malformed reply ({type(error).__name__})"
+                raise self._failure(JobErrorCode.PROVIDER_UNAVAILABLE, hint) from None
+        try:
+            return _reply(completion)
+        except JobFailure as failure:
+            failure.provider_host = self._host
+            failure.log_hint = f"openai reply: {failure.log_hint or failure.code.value}"
+            raise
+
+    def _failure(self, code: JobErrorCode, what: str, retry_after: float | None = None) -> JobFailure:
+        return JobFailure(code, log_hint=f"openai {what}", retry_after=retry_after, provider_host=self._host)
 
 
 def _reply(completion: openai.types.chat.ChatCompletion) -> LlmReply:
@@ -73,9 +95,11 @@ def _reply(completion: openai.types.chat.ChatCompletion) -> LlmReply:
         raise JobFailure(JobErrorCode.INVALID_MODEL_OUTPUT, log_hint="no choices")
     choice = completion.choices[0]
     if choice.finish_reason == "length":
-        raise JobFailure(JobErrorCode.OUTPUT_TRUNCATED)
-    if choice.finish_reason == "content_filter" or choice.message.refusal:
-        raise JobFailure(JobErrorCode.CONTENT_BLOCKED)
+        raise JobFailure(JobErrorCode.OUTPUT_TRUNCATED, log_hint="finish_reason length")
+    if choice.finish_reason == "content_filter":
+        raise JobFailure(JobErrorCode.CONTENT_BLOCKED, log_hint="finish_reason content_filter")
+    if choice.message.refusal:
+        raise JobFailure(JobErrorCode.CONTENT_BLOCKED, log_hint="refusal")
     try:
         data = json.loads(choice.message.content or "")
     except ValueError:
