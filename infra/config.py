@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -59,6 +59,23 @@ class ApiThrottle(_Model):
     burst_limit: int = Field(alias="burstLimit", gt=0)
 
 
+class AlarmThresholds(_Model):
+    """When the alarms fire (infra/constructs/monitoring.py); each has a default, so an environment
+    names only the ones it tunes."""
+
+    # The oldest message waiting in the jobs queue: jobs wait although the worker should be taking them.
+    oldest_message_seconds: int = Field(alias="oldestMessageSeconds", default=600, ge=60, le=86_400)
+    # Share of API requests answered 5XX over 5 minutes.
+    api_5xx_percent: float = Field(alias="api5xxPercent", default=5.0, gt=0, le=100)
+    # API Gateway's p95 latency over 5 minutes (the api only validates, seals and queues).
+    api_p95_ms: int = Field(alias="apiP95Ms", default=2_000, ge=100, le=29_000)
+    # Share of finished jobs that failed with provider_unavailable or internal_error over 15 minutes.
+    job_failure_percent: float = Field(alias="jobFailurePercent", default=10.0, gt=0, le=100)
+    # Worker invocation errors (crashes, timeouts) tolerated in 5 minutes; one more fires the alarm.
+    # A job's own failure is not an invocation error.
+    worker_errors: int = Field(alias="workerErrors", default=0, ge=0)
+
+
 class EnvironmentConfig(_Model):
     name: str
     cors_allowed_origins: tuple[str, ...] = Field(alias="corsAllowedOrigins", min_length=1)
@@ -75,8 +92,13 @@ class EnvironmentConfig(_Model):
     worker_max_concurrency: int = Field(alias="workerMaxConcurrency", ge=2, le=1000)
     max_receive_count: int = Field(alias="maxReceiveCount", ge=2, le=10)
     log_retention_days: int = Field(alias="logRetentionDays", ge=1)
-    alarm_email: str | None = Field(alias="alarmEmail", default=None)
+    alarm_email: str | None = Field(alias="alarmEmail", default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    alarm_thresholds: AlarmThresholds = Field(alias="alarmThresholds", default_factory=AlarmThresholds)
+    # Removal policy of the data (table, log groups, alarm key): retained on stack deletion when true.
     retain_data: bool = Field(alias="retainData")
+    # Executions kept for the worker alone (none: it shares the account's pool).
+    worker_reserved_concurrency: int | None = Field(alias="workerReservedConcurrency", default=None, ge=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(alias="logLevel", default="INFO")
 
     @field_validator("log_retention_days")
     @classmethod
@@ -102,6 +124,19 @@ class EnvironmentConfig(_Model):
         if unknown:
             raise ValueError(f"unknown job types {unknown} (the registry has: {', '.join(sorted(known))})")
         return settings
+
+    @model_validator(mode="after")
+    def _reserved_covers_the_event_source(self) -> EnvironmentConfig:
+        # The SQS event source scales the worker up to workerMaxConcurrency; fewer reserved
+        # executions would throttle it, and throttled batches go back to the queue and count as
+        # receives towards the DLQ.
+        reserved = self.worker_reserved_concurrency
+        if reserved is not None and reserved < self.worker_max_concurrency:
+            raise ValueError(
+                f"workerReservedConcurrency {reserved} is below workerMaxConcurrency "
+                f"{self.worker_max_concurrency}: the event source would be throttled"
+            )
+        return self
 
     @model_validator(mode="after")
     def _caps_fit_the_models(self) -> EnvironmentConfig:

@@ -15,6 +15,8 @@ from infra.constructs.jobs_queue import JobsQueue
 from infra.constructs.jobs_table import JobsTable
 from infra.constructs.key_check import KeyCheck
 from infra.constructs.model_check import ModelCheck
+from infra.constructs.monitoring import AlarmTopic, Monitoring
+from infra.constructs.monitoring_queries import SavedQueries
 from infra.constructs.system_secret import SystemOpenAiSecret
 from infra.constructs.worker import Worker
 
@@ -66,11 +68,41 @@ class CvAiJobsStack(Stack):
             byok_key=self.byok_key,
             system_secret=self.system_secret.secret,
         )
+        self.alarm_topic = AlarmTopic(self, "AlarmTopic", config=config)
         self.model_check = ModelCheck(
-            self, "ModelCheck", config=config, system_secret=self.system_secret.secret
+            self,
+            "ModelCheck",
+            config=config,
+            system_secret=self.system_secret.secret,
+            alarm_topic=self.alarm_topic.topic,
         )
+        self._monitoring()
 
         self._outputs()
+
+    def _monitoring(self) -> None:
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            config=self.config,
+            topic=self.alarm_topic.topic,
+            rest_api=self.api.rest_api,
+            api_function=self.api.function,
+            worker_function=self.worker.function,
+            queue=self.jobs_queue.queue,
+            dead_letter_queue=self.jobs_queue.dead_letter_queue,
+            table=self.jobs_table.table,
+        )
+        self.saved_queries = SavedQueries(
+            self,
+            "SavedQueries",
+            log_groups={
+                "api": self.api.lambda_function.log_group,
+                "worker": self.worker.lambda_function.log_group,
+                # The stage's access log group (infra/constructs/api.py).
+                "access": self.api.node.find_child("AccessLogs"),  # type: ignore[dict-item]
+            },
+        )
 
     def _outputs(self) -> None:
         # Stable ids: scripts and the README refer to these names.
@@ -87,6 +119,8 @@ class CvAiJobsStack(Stack):
                 self.system_secret.secret.secret_arn,
                 "Secret to put the system OpenAI key into (plain string)",
             ),
+            "DashboardUrl": (self.monitoring.dashboard_url, "CloudWatch dashboard of this environment"),
+            "AlarmTopicArn": (self.alarm_topic.topic.topic_arn, "SNS topic every alarm notifies"),
         }
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)

@@ -154,7 +154,12 @@ def _emit(
     }.items():
         if value is not None:
             emf.add_metadata(key=key, value=value)
-    document = emf.serialize_metric_set()
+    document: dict[str, Any] = dict(emf.serialize_metric_set())
+    # One value per metric, written as a number rather than Powertools' one-element list: EMF takes
+    # both, and Logs Insights can then aggregate the field (pct(ProviderLatency, 95)) directly.
+    for name in values:
+        if isinstance(document.get(name), list) and len(document[name]) == 1:
+            document[name] = document[name][0]
     line = json.dumps(document, separators=(",", ":"), default=str) + "\n"
     with _write_lock:
         sys.stdout.write(line)

@@ -37,6 +37,7 @@ class PythonFunction(Construct):
         timeout: Duration,
         memory_size: int,
         environment: Mapping[str, str],
+        reserved_concurrent_executions: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
 
@@ -59,6 +60,7 @@ class PythonFunction(Construct):
             code=lambda_code(bundle),
             timeout=timeout,
             memory_size=memory_size,
+            reserved_concurrent_executions=reserved_concurrent_executions,
             role=self.role,
             log_group=self.log_group,
             # Lambda's own segments only (no tracer SDK is bundled): latency and cold starts
@@ -67,7 +69,7 @@ class PythonFunction(Construct):
             environment={
                 "POWERTOOLS_SERVICE_NAME": service_name,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-                "POWERTOOLS_LOG_LEVEL": "INFO",
+                "POWERTOOLS_LOG_LEVEL": config.log_level,
                 **environment,
             },
         )

@@ -42,6 +42,7 @@ class Worker(Construct):
             description="Runs queued AI jobs with the user's key (BYOK) or the system key",
             timeout=Duration.seconds(config.worker_timeout_seconds),
             memory_size=1024,
+            reserved_concurrent_executions=config.worker_reserved_concurrency,
             environment={
                 "JOBS_TABLE_NAME": table.table_name,
                 "BYOK_KEY_ARN": byok_key.key.key_arn,

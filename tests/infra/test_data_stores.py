@@ -122,7 +122,15 @@ def test_no_physical_names_are_hard_coded(dev: Synth) -> None:
 
     # A REST API's name is only a console label (not unique); it is derived from the stack name.
     [rest_api_id] = dev.template.find_resources("AWS::ApiGateway::RestApi")
-    assert literal_names == {(rest_api_id, "Name"): "CvAiJobs-dev"}
+    # So are the saved Logs Insights queries' names: the stack name is their folder in the console.
+    query_names = {
+        key: value
+        for key, value in literal_names.items()
+        if resources[key[0]]["Type"] == "AWS::Logs::QueryDefinition"
+    }
+    assert query_names
+    assert all(value.startswith("CvAiJobs-dev/") for value in query_names.values())
+    assert literal_names == {(rest_api_id, "Name"): "CvAiJobs-dev", **query_names}
 
 
 def test_stack_outputs_have_stable_ids(dev: Synth) -> None:
@@ -135,6 +143,8 @@ def test_stack_outputs_have_stable_ids(dev: Synth) -> None:
         "JobsQueueUrl",
         "DeadLetterQueueUrl",
         "SystemOpenAiSecretArn",
+        "DashboardUrl",
+        "AlarmTopicArn",
     }
     assert outputs["JobsTableName"]["Value"] == {"Ref": dev.logical_id(dev.stack.jobs_table.table)}
     assert outputs["SystemOpenAiSecretArn"]["Value"] == {
