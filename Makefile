@@ -23,7 +23,7 @@ help:
 	@echo "make test   set everything up and run lint, type checks and all tests"
 	@echo "make synth  synthesize the CloudFormation template (ENV=dev|prod)"
 	@echo "make deploy deploy one environment (ENV=dev|prod; needs AWS credentials)"
-	@echo "make bench  report cold-start import times of the functions"
+	@echo "make bench  measure cold starts (vs twins), worker overhead and batches, local throughput, bundle sizes"
 	@echo "make smoke run every job type once against the real providers (OPENAI_API_KEY / GEMINI_API_KEY; skips without)"
 	@echo "make models check the configured models with the providers (LOCAL_ENV=dev|prod; exit 1: act now)"
 	@echo "make openapi regenerate docs/openapi.json and the TypeScript types in clients/typescript/"
@@ -75,8 +75,9 @@ infra: setup
 e2e: setup
 	$(PYTHON) -m pytest tests/e2e
 
+# Numbers, not assertions (docs/performance.md keeps the last ones): BENCH=cold|overhead|batches|...
 bench: setup
-	$(PYTHON) benchmarks/cold_imports.py
+	$(PYTHON) -m benchmarks $(BENCH)
 
 # Every job type once per provider whose key is set (OPENAI_API_KEY / GEMINI_API_KEY), as BYOK jobs
 # through the local stack against the real providers; says it skipped when neither key is set.

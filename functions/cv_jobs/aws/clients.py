@@ -1,10 +1,25 @@
-"""boto3 clients with timeouts and retries suited to a Lambda that answers a browser."""
+"""AWS SDK clients for the functions: built on first use, with timeouts and retries suited to a
+Lambda that answers a browser.
+
+Cold start is paid by the user's first click, so this module pays only for what a request uses:
+- botocore directly, not boto3: boto3's import (its resource layer, s3transfer) adds about 40 ms
+  and nothing here needs it;
+- a client is built the first time something calls it, so a poll (GET) never builds the SQS or
+  KMS client and a system-path job never builds KMS;
+- the jobs table is reached through the low-level DynamoDB client with a small adapter that speaks
+  the `Table` methods the jobs store uses, instead of boto3's resource (whose models are loaded
+  and whose classes are made at run time).
+"""
 
 from __future__ import annotations
 
+import threading
+from base64 import b64decode
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-import boto3
+import botocore.session
 from botocore.config import Config
 
 _CONFIG = Config(
@@ -13,10 +28,143 @@ _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
 )
 
+# botocore sessions are not safe to build clients from in several threads at once (the worker
+# runs the records of a batch in threads); clients themselves are.
+_lock = threading.Lock()
+_session: botocore.session.Session | None = None
+
+
+def _build(service: str) -> Any:
+    global _session
+    with _lock:
+        if _session is None:
+            _session = botocore.session.get_session()
+        return _session.create_client(service, config=_CONFIG)
+
+
+class LazyClient:
+    """Stands in for a botocore client and builds it on the first method call."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._factory()
+                client = self._client
+        return getattr(client, name)
+
 
 def client(service: str) -> Any:
-    return boto3.client(service, config=_CONFIG)
+    """A client for `service`, built when first used."""
+    return LazyClient(lambda: _build(service))
 
 
-def table(name: str) -> Any:
-    return boto3.resource("dynamodb", config=_CONFIG).Table(name)
+def table(name: str) -> Table:
+    return Table(client("dynamodb"), name)
+
+
+class Table:
+    """The DynamoDB `Table` methods the jobs store calls (put, get, update, delete an item), with
+    plain Python values in and out as boto3's resource would take and give them: strings, numbers
+    (Decimal out), booleans, None, bytes, lists and dicts. Expressions are strings."""
+
+    def __init__(self, dynamodb: Any, name: str) -> None:
+        self._dynamodb = dynamodb
+        self.name = name
+
+    def put_item(self, *, Item: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return self._call("put_item", {"Item": _to_map(Item)}, kwargs)
+
+    def get_item(self, *, Key: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return self._call("get_item", {"Key": _to_map(Key)}, kwargs)
+
+    def update_item(self, *, Key: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return self._call("update_item", {"Key": _to_map(Key)}, kwargs)
+
+    def delete_item(self, *, Key: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return self._call("delete_item", {"Key": _to_map(Key)}, kwargs)
+
+    def query(self, **kwargs: Any) -> dict[str, Any]:
+        """One page of a query (the sweeper reads the status index); keys and items as plain values."""
+        if "ExclusiveStartKey" in kwargs:
+            kwargs = {**kwargs, "ExclusiveStartKey": _to_map(kwargs["ExclusiveStartKey"])}
+        response = self._call("query", {}, kwargs)
+        response["Items"] = [_from_map(item) for item in response.get("Items", [])]
+        if "LastEvaluatedKey" in response:
+            response["LastEvaluatedKey"] = _from_map(response["LastEvaluatedKey"])
+        return response
+
+    def _call(self, operation: str, arguments: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+        if "ExpressionAttributeValues" in kwargs:
+            kwargs = {**kwargs, "ExpressionAttributeValues": _to_map(kwargs["ExpressionAttributeValues"])}
+        for name in ("ConditionExpression", "UpdateExpression", "KeyConditionExpression"):
+            if name in kwargs and not isinstance(kwargs[name], str):
+                raise TypeError(f"{name} must be a string expression")
+        response: dict[str, Any] = getattr(self._dynamodb, operation)(
+            TableName=self.name, **arguments, **kwargs
+        )
+        for name in ("Item", "Attributes"):
+            if name in response:
+                response[name] = _from_map(response[name])
+        return response
+
+
+def _to_map(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: _to_attribute(value) for key, value in values.items()}
+
+
+def _to_attribute(value: Any) -> dict[str, Any]:
+    # bool before int: True is an int to Python.
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, int | Decimal):
+        return {"N": str(value)}
+    if isinstance(value, float):
+        # As boto3: a float would be stored rounded; callers convert to Decimal on purpose.
+        raise TypeError("Float types are not supported. Use Decimal types instead.")
+    if isinstance(value, bytes | bytearray):
+        return {"B": bytes(value)}
+    if isinstance(value, dict):
+        return {"M": _to_map(value)}
+    if isinstance(value, list | tuple):
+        return {"L": [_to_attribute(item) for item in value]}
+    raise TypeError(f"Unsupported type {type(value).__name__} for a DynamoDB value")
+
+
+def _from_map(attributes: dict[str, Any]) -> dict[str, Any]:
+    return {key: _from_attribute(value) for key, value in attributes.items()}
+
+
+def _from_attribute(attribute: dict[str, Any]) -> Any:
+    [(kind, value)] = attribute.items()
+    if kind == "S":
+        return value
+    if kind == "N":
+        return Decimal(value)
+    if kind == "BOOL":
+        return value
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return _from_map(value)
+    if kind == "L":
+        return [_from_attribute(item) for item in value]
+    if kind == "B":
+        return value if isinstance(value, bytes) else b64decode(value)
+    if kind == "SS":
+        return set(value)
+    if kind == "NS":
+        return {Decimal(item) for item in value}
+    if kind == "BS":
+        return set(value)
+    raise TypeError(f"Unknown DynamoDB attribute type {kind}")

@@ -16,8 +16,10 @@ from cv_jobs.credentials import ApiKey, Provider
 from cv_jobs.settings import WorkerSettings
 from cv_jobs.worker.providers.base import ProviderClient
 
-# One thread at a time runs a provider module's first import.
-_import_lock = threading.Lock()
+# One thread at a time runs a provider module's first import; one lock per provider, so Gemini jobs
+# never wait behind the openai SDK's import (half a second) in a batch that mixes providers.
+_openai_import = threading.Lock()
+_gemini_import = threading.Lock()
 
 
 def model_for(provider: Provider, settings: WorkerSettings, job_type: str | None = None) -> str:
@@ -26,11 +28,11 @@ def model_for(provider: Provider, settings: WorkerSettings, job_type: str | None
 
 def build_client(provider: Provider, api_key: ApiKey, settings: WorkerSettings) -> ProviderClient:
     if provider is Provider.OPENAI:
-        with _import_lock:
+        with _openai_import:
             from cv_jobs.worker.providers.openai_client import OpenAIClient
 
         return OpenAIClient(api_key, model=settings.openai_model, base_url=settings.openai_base_url)
-    with _import_lock:
+    with _gemini_import:
         from cv_jobs.worker.providers.gemini_client import GeminiClient
 
     return GeminiClient(api_key, model=settings.gemini_model, base_url=settings.gemini_base_url)
