@@ -16,13 +16,15 @@ NODE_STAMP := node_modules/.installed
 export JSII_NODE := $(CURDIR)/node_modules/node/bin/node
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup tools run test lint typecheck unit infra e2e bench synth deploy clean openapi models smoke
+.PHONY: help setup tools run test lint typecheck unit infra e2e bench synth diff deploy bootstrap clean openapi models smoke
 
 help:
 	@echo "make run    set everything up and start the local stack (API on :3000, AWS on :4566)"
 	@echo "make test   set everything up and run lint, type checks and all tests"
 	@echo "make synth  synthesize the CloudFormation template (ENV=dev|prod)"
-	@echo "make deploy deploy one environment (ENV=dev|prod; needs AWS credentials)"
+	@echo "make diff   what a deploy of ENV would change (needs AWS credentials; checked first)"
+	@echo "make deploy deploy one environment (ENV=dev|prod; needs AWS credentials; docs/operations.md)"
+	@echo "make bootstrap prepare an AWS account and region for the CDK (once)"
 	@echo "make bench  measure cold starts (vs twins), worker overhead and batches, local throughput, bundle sizes"
 	@echo "make smoke run every job type once against the real providers (OPENAI_API_KEY / GEMINI_API_KEY; skips without)"
 	@echo "make models check the configured models with the providers (LOCAL_ENV=dev|prod; exit 1: act now)"
@@ -95,14 +97,26 @@ openapi: setup
 	mv docs/openapi.json.tmp docs/openapi.json
 	npm run --silent openapi-types -- clients/typescript/cv-ai-jobs.d.ts
 
+# One environment of cdk.json: `make synth|diff|deploy ENV=prod`. The CDK CLI runs on the project's
+# Node 22. diff and deploy first check the settings, credentials, region and bootstrap
+# (infra/preflight.py) and say in one line what is missing; docs/operations.md is the guide.
 ENV ?= dev
 synth: setup
 	cdk synth -c env=$(ENV) > /dev/null
-	@echo "template written to cdk.out/"
+	@echo "template of CvAiJobs-$(ENV) written to cdk.out/"
 
-# Needs AWS credentials for the target account; the CDK CLI runs on the project's Node 22.
+diff: setup
+	@$(PYTHON) -m infra.preflight $(ENV)
+	cdk diff -c env=$(ENV)
+
+# The stack's outputs (ApiUrl, ApiKeyId, DashboardUrl, ...) are also written to cdk.out/outputs-<env>.json.
 deploy: setup
-	cdk deploy -c env=$(ENV)
+	@$(PYTHON) -m infra.preflight $(ENV)
+	cdk deploy -c env=$(ENV) --outputs-file cdk.out/outputs-$(ENV).json
+
+# Once per account and region (the credentials' and AWS_REGION's): the CDK's asset bucket and roles.
+bootstrap: setup
+	cdk bootstrap -c env=$(ENV)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
