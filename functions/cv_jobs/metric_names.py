@@ -21,6 +21,8 @@ NAMESPACE = "CvAiJobs"
 # Powertools publishes every metric with the function's service name as dimension `service`.
 API_SERVICE = "cv-ai-jobs-api"
 WORKER_SERVICE = "cv-ai-jobs-worker"
+# The stale-job sweeper publishes JobsFailed (error_code job_stalled) for each job it fails.
+SWEEPER_SERVICE = "cv-ai-jobs-sweeper"
 
 # Counts (unit Count).
 JOBS_CREATED = "JobsCreated"

@@ -21,9 +21,6 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from cdk_monitoring_constructs import (
     AlarmFactoryDefaults,
-    CustomMetricGroup,
-    CustomMetricWithAlarm,
-    CustomThreshold,
     DashboardRenderingPreference,
     DefaultDashboardFactory,
     ErrorCountThreshold,
@@ -39,15 +36,7 @@ from constructs import Construct
 
 from cv_jobs import metric_names as names
 from infra.config import EnvironmentConfig
-
-RUNBOOK = "docs/operations.md"
-# Job failures that point at us or at a provider outage, not at the user's input or key.
-SERVICE_FAILURE_CODES = ("provider_unavailable", "internal_error")
-FIVE_MINUTES = Duration.minutes(5)
-FIFTEEN_MINUTES = Duration.minutes(15)
-# The failure-rate alarm stays quiet below this many finished jobs in its 15 minutes: one failed job
-# out of two is not an outage.
-MIN_FINISHED_JOBS = 5
+from infra.constructs.monitoring_jobs import FIVE_MINUTES, RUNBOOK, job_metric_groups
 
 
 class AlarmTopic(Construct):
@@ -135,24 +124,7 @@ class Monitoring(Construct):
         facade.monitor_custom(
             alarm_friendly_name="Jobs",
             human_readable_name="Jobs (worker and api job metrics, namespace CvAiJobs)",
-            metric_groups=[
-                self._job_counts(),
-                self._job_failure_rate(thresholds.job_failure_percent),
-                self._search("Failed jobs by error code", names.JOBS_FAILED, names.ERROR_CODE, "Sum"),
-                self._search("Retries by error code", names.JOBS_RETRIED, names.ERROR_CODE, "Sum"),
-                self._search_provider(
-                    "BYOK (user) versus system key: jobs created", names.JOBS_CREATED, "Sum"
-                ),
-                self._search(
-                    "Time to a terminal state, p95 by job type (s)",
-                    names.TIME_TO_TERMINAL,
-                    names.JOB_TYPE,
-                    "p95",
-                ),
-                self._search_provider("Provider latency p95 (ms)", names.PROVIDER_LATENCY, "p95"),
-                self._search_provider("Output tokens by provider and key", names.OUTPUT_TOKENS, "Sum"),
-                self._search_provider("Input tokens by provider and key", names.INPUT_TOKENS, "Sum"),
-            ],
+            metric_groups=job_metric_groups(thresholds),
         )
 
         facade.monitor_api_gateway(
@@ -241,79 +213,6 @@ class Monitoring(Construct):
         )
         facade.monitor_dynamo_table(table=table, human_readable_name="jobs table")
 
-    def _job_counts(self) -> CustomMetricGroup:
-        return CustomMetricGroup(
-            title="Jobs created, succeeded, failed and retried (per 5 minutes)",
-            metrics=[
-                _metric(names.JOBS_CREATED, names.API_SERVICE, "Sum", "created"),
-                _metric(names.JOBS_SUCCEEDED, names.WORKER_SERVICE, "Sum", "succeeded"),
-                _metric(names.JOBS_FAILED, names.WORKER_SERVICE, "Sum", "failed"),
-                _metric(names.JOBS_RETRIED, names.WORKER_SERVICE, "Sum", "retried"),
-                _metric(names.JOBS_NOT_QUEUED, names.API_SERVICE, "Sum", "not queued"),
-            ],
-        )
-
-    def _job_failure_rate(self, percent: float) -> CustomMetricGroup:
-        """Failures the service or a provider caused, as a share of finished jobs."""
-        using = {
-            "succeeded": _metric(names.JOBS_SUCCEEDED, names.WORKER_SERVICE, "Sum", period=FIFTEEN_MINUTES),
-            "failed": _metric(names.JOBS_FAILED, names.WORKER_SERVICE, "Sum", period=FIFTEEN_MINUTES),
-        }
-        ours = []
-        for index, code in enumerate(SERVICE_FAILURE_CODES):
-            using[f"code{index}"] = _metric(
-                names.JOBS_FAILED,
-                names.WORKER_SERVICE,
-                "Sum",
-                period=FIFTEEN_MINUTES,
-                extra_dimensions={names.ERROR_CODE: code},
-            )
-            ours.append(f"FILL(code{index}, 0)")
-        rate = cloudwatch.MathExpression(
-            expression=(
-                f"IF(FILL(succeeded, 0) + FILL(failed, 0) >= {MIN_FINISHED_JOBS}, "
-                f"100 * ({' + '.join(ours)}) / (FILL(succeeded, 0) + FILL(failed, 0)), 0)"
-            ),
-            using_metrics=using,
-            label=f"% of finished jobs failed with {' or '.join(SERVICE_FAILURE_CODES)}",
-            period=FIFTEEN_MINUTES,
-        )
-        return CustomMetricGroup(
-            title="Job failure rate (provider_unavailable, internal_error)",
-            metrics=[
-                CustomMetricWithAlarm(
-                    metric=rate,
-                    alarm_friendly_name="JobFailureRate",
-                    add_alarm={
-                        "Critical": CustomThreshold(
-                            threshold=percent,
-                            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                            treat_missing_data_override=cloudwatch.TreatMissingData.NOT_BREACHING,
-                            alarm_description_override=(
-                                f"Over {percent}% of the jobs finished in 15 minutes (at least "
-                                f"{MIN_FINISHED_JOBS}) failed with "
-                                f"{' or '.join(SERVICE_FAILURE_CODES)}. Run the saved query "
-                                f"'failures-by-code'; see {RUNBOOK} 'JobFailureRate'."
-                            ),
-                        )
-                    },
-                )
-            ],
-        )
-
-    def _search(self, title: str, metric: str, dimension: str, statistic: str) -> CustomMetricGroup:
-        return CustomMetricGroup(
-            title=title,
-            metrics=[_search(metric, names.WORKER_SERVICE, (dimension,), statistic)],
-        )
-
-    def _search_provider(self, title: str, metric: str, statistic: str) -> CustomMetricGroup:
-        service = names.API_SERVICE if metric == names.JOBS_CREATED else names.WORKER_SERVICE
-        return CustomMetricGroup(
-            title=title,
-            metrics=[_search(metric, service, (names.PROVIDER, names.CREDENTIAL), statistic)],
-        )
-
     @property
     def dashboard(self) -> cloudwatch.Dashboard:
         dashboard = self.facade.created_dashboard()
@@ -327,38 +226,3 @@ class Monitoring(Construct):
             f"https://{Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region={Aws.REGION}"
             f"#dashboards:name={self.dashboard.dashboard_name}"
         )
-
-
-def _search(
-    metric: str, service: str, dimensions: tuple[str, ...], statistic: str
-) -> cloudwatch.MathExpression:
-    """One line per value of `dimensions` (a SEARCH: job types and error codes are not listed here)."""
-    schema = ",".join((names.NAMESPACE, "service", *dimensions))
-    return cloudwatch.MathExpression(
-        expression=(
-            f'SEARCH(\'{{{schema}}} service="{service}" MetricName="{metric}"\', '
-            f"'{statistic}', {int(FIVE_MINUTES.to_seconds())})"
-        ),
-        using_metrics={},
-        label=" ".join(f"${{PROP('Dim.{dimension}')}}" for dimension in dimensions),
-        period=FIVE_MINUTES,
-    )
-
-
-def _metric(
-    name: str,
-    service: str,
-    statistic: str,
-    label: str | None = None,
-    *,
-    period: Duration = FIVE_MINUTES,
-    extra_dimensions: dict[str, str] | None = None,
-) -> cloudwatch.Metric:
-    return cloudwatch.Metric(
-        namespace=names.NAMESPACE,
-        metric_name=name,
-        dimensions_map={"service": service, **(extra_dimensions or {})},
-        statistic=statistic,
-        period=period,
-        label=label,
-    )

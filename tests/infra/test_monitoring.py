@@ -276,3 +276,14 @@ def test_outputs_have_stable_names(dev: Synth) -> None:
     assert outputs["AlarmTopicArn"]["Value"] == _topic_ref(dev)
     dashboard_id = next(iter(_resources(dev, "AWS::CloudWatch::Dashboard")))
     assert {"Ref": dashboard_id} in outputs["DashboardUrl"]["Value"]["Fn::Join"][1]
+
+
+def test_stale_jobs_failed_by_the_sweeper_raise_an_alarm(dev: Synth) -> None:
+    alarm = _alarms_by_name(dev)["Jobs-StaleJobs-Warning"]
+
+    # The sweeper's JobsFailed (each one a job it found stuck), any in 15 minutes
+    metric, statistic, dimensions = _watched(alarm)
+    assert (metric, statistic) == (names.JOBS_FAILED, "Sum")
+    assert dimensions == [{"Name": "service", "Value": names.SWEEPER_SERVICE}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    assert alarm["AlarmActions"] == [_topic_ref(dev)]
