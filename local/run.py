@@ -32,10 +32,12 @@ for _path in (REPO_ROOT / "functions", REPO_ROOT):
 
 from infra.config import EnvironmentConfig, environment_config_from_file  # noqa: E402
 from local.aws_emulator import FAKE_CREDENTIALS, REGION, AwsEmulator, LocalResources, provision  # noqa: E402
+from local.console import ConsoleRouter, log_file_path, log_mode  # noqa: E402
 from local.fakes import FakeGeminiServer, FakeOpenAIServer  # noqa: E402
 from local.faults.install import install_in_api  # noqa: E402
 from local.faults.settings import LocalFaults  # noqa: E402
 from local.gateway import LocalGateway  # noqa: E402
+from local.ports import Port, busy_port  # noqa: E402
 from local.worker_process import WorkerPool, WorkerProcessSettings  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -144,9 +146,23 @@ def main() -> int:
     system_key = FAKE_SYSTEM_KEY if fake_llm else os.environ.get("OPENAI_API_KEY") or None
     try:
         faults = LocalFaults.from_env()
+        logs = log_mode()
     except ValueError as error:
         _log(f"[local] {error}")
         return 2
+    ports = [
+        Port(api_port, "LOCAL_API_PORT", "the API"),
+        Port(aws_port, "LOCAL_AWS_PORT", "the emulated AWS"),
+    ]
+    if fake_llm:
+        ports += [
+            Port(faults.fake_openai_port, "LOCAL_FAKE_OPENAI_PORT", "the fake OpenAI"),
+            Port(faults.fake_gemini_port, "LOCAL_FAKE_GEMINI_PORT", "the fake Gemini"),
+        ]
+    problem = busy_port(HOST, ports)
+    if problem is not None:
+        _log(f"error: {problem}")
+        return 1
     for name in _PROVIDER_ENV_KEYS:
         os.environ.pop(name, None)
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
@@ -158,6 +174,10 @@ def main() -> int:
     stopping = threading.Event()
 
     started: list[Any] = []  # stopped in reverse order
+    # One human line per event on the console, the full JSON lines in a file (local/console.py).
+    router = ConsoleRouter(log_file_path()).start() if logs == "human" else None
+    if router is not None:
+        _log(f"[local] starting; full JSON logs in {router.log_file}")
     try:
         aws = AwsEmulator(HOST, aws_port).start()
         started.append(aws)
@@ -237,6 +257,12 @@ def main() -> int:
             openai_base_url=openai_base_url,
             gemini_base_url=gemini_base_url,
             fault_lines=faults.banner_lines(fake_urls),
+            log_line=(
+                f"  logs          one line per event here; all JSON lines in {router.log_file} "
+                "(LOCAL_LOG=json: here instead)"
+                if router is not None
+                else "  logs          the functions' JSON lines, as CloudWatch gets them (LOCAL_LOG=json)"
+            ),
         )
         signal.signal(signal.SIGINT, lambda *_: stopping.set())
         signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -247,6 +273,8 @@ def main() -> int:
     finally:
         for component in reversed(started):
             component.stop()
+        if router is not None:
+            router.stop()
     _log("[local] stopped")
     return 0
 
@@ -263,6 +291,7 @@ def _banner(
     openai_base_url: str | None,
     gemini_base_url: str | None,
     fault_lines: list[str] | None = None,
+    log_line: str = "",
 ) -> None:
     providers = (
         "FAKE local servers (FAKE_LLM=1) - no real model is called"
@@ -281,6 +310,7 @@ def _banner(
         f"  jobs queue    {resources.queue_url}  (DLQ after {config.max_receive_count} receives)",
         f"  providers     {providers}",
         *(fault_lines or []),
+        *([log_line] if log_line else []),
         f"  system key    {system_key}; system path {'on' if config.system_path_enabled else 'off'}",
         "",
         "  Create a job:",

@@ -81,6 +81,8 @@ def local_stack(
             "LOCAL_AWS_PORT": str(aws_port),
             "LOCAL_API_KEY": GATEWAY_API_KEY,
             "LOCAL_SQS_CAPTURE_FILE": str(capture_path),
+            # The functions' JSON lines (the console shows one human line per event).
+            "LOCAL_LOG_FILE": str(workdir / "local-run.jsonl"),
             "LOCAL_RETRY_VISIBILITY_SECONDS": "1",
             "OPENAI_BASE_URL": fake_openai.base_url,
             "GEMINI_BASE_URL": fake_gemini.url,
@@ -102,6 +104,7 @@ def local_stack(
         aws_endpoint=f"http://127.0.0.1:{aws_port}",
         log_path=log_path,
         capture_path=capture_path,
+        json_log_path=workdir / "local-run.jsonl",
         openai=fake_openai,
         gemini=fake_gemini,
     )

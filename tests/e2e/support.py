@@ -196,6 +196,7 @@ class LocalStack:
     aws_endpoint: str
     log_path: Path
     capture_path: Path
+    json_log_path: Path  # LOCAL_LOG_FILE: every JSON line the functions wrote
     openai: FakeOpenAIServer
     gemini: FakeGeminiServer
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -216,7 +217,16 @@ class LocalStack:
             return self._clients[service]
 
     def log_text(self) -> str:
+        """Everything the stack wrote: its console and the JSON log file."""
+        return self.console_text() + self.json_log_text()
+
+    def console_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def json_log_text(self) -> str:
+        if not self.json_log_path.exists():
+            return ""
+        return self.json_log_path.read_text(encoding="utf-8", errors="replace")
 
     def captured_messages(self) -> list[dict[str, Any]]:
         if not self.capture_path.exists():
