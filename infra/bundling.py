@@ -64,29 +64,49 @@ class BundleSpec:
 API = BundleSpec(
     name="api",
     requirements="requirements-api.txt",
-    excluded_subpackages=("worker", "model_check", "key_check"),
-    unrelated_files=("requirements-worker.txt", "requirements-model-check.txt", "requirements-key-check.txt"),
+    excluded_subpackages=("worker", "model_check", "key_check", "sweeper"),
+    unrelated_files=(
+        "requirements-worker.txt",
+        "requirements-model-check.txt",
+        "requirements-key-check.txt",
+        "requirements-sweeper.txt",
+    ),
 )
 WORKER = BundleSpec(
     name="worker",
     requirements="requirements-worker.txt",
-    excluded_subpackages=("model_check", "key_check"),
-    unrelated_files=("requirements-model-check.txt", "requirements-key-check.txt"),
+    excluded_subpackages=("model_check", "key_check", "sweeper"),
+    unrelated_files=(
+        "requirements-model-check.txt",
+        "requirements-key-check.txt",
+        "requirements-sweeper.txt",
+    ),
 )
 # The daily model check: no LLM SDK, neither the api's nor the worker's code.
 MODEL_CHECK = BundleSpec(
     name="model_check",
     requirements="requirements-model-check.txt",
-    excluded_subpackages=("api", "worker", "key_check"),
-    unrelated_files=("requirements-worker.txt", "requirements-key-check.txt"),
+    excluded_subpackages=("api", "worker", "key_check", "sweeper"),
+    unrelated_files=("requirements-worker.txt", "requirements-key-check.txt", "requirements-sweeper.txt"),
 )
 # POST /ai/keys/test: the model check's lookup and httpx; no LLM SDK, neither the api's nor the
 # worker's code.
 KEY_CHECK = BundleSpec(
     name="key_check",
     requirements="requirements-key-check.txt",
-    excluded_subpackages=("api", "worker"),
-    unrelated_files=("requirements-worker.txt",),
+    excluded_subpackages=("api", "worker", "sweeper"),
+    unrelated_files=("requirements-worker.txt", "requirements-sweeper.txt"),
+)
+# The stale-job sweeper: the api's packages, none of the functions' code but its own and the shared.
+SWEEPER = BundleSpec(
+    name="sweeper",
+    requirements="requirements-sweeper.txt",
+    excluded_subpackages=("api", "worker", "model_check", "key_check"),
+    unrelated_files=(
+        "requirements-worker.txt",
+        "requirements-model-check.txt",
+        "requirements-key-check.txt",
+    ),
 )
 
 

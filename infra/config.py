@@ -193,6 +193,27 @@ class EnvironmentConfig(_Model):
         # message is not redelivered while a throttled or retried invocation still holds it.
         return 6 * self.worker_timeout_seconds
 
+    @property
+    def retry_base_seconds(self) -> int:
+        """The worker's backoff base: a retried job waits base·2^(attempt-1), half of it jittered."""
+        return 10
+
+    @property
+    def retry_max_seconds(self) -> int:
+        """The longest backoff, kept below the visibility timeout (by a worker timeout) so the
+        worker, not the visibility timeout, times every retry."""
+        return min(300, self.queue_visibility_timeout_seconds - self.worker_timeout_seconds)
+
+    @property
+    def sweep_interval_minutes(self) -> int:
+        """How often the stale-job sweeper runs."""
+        return 5
+
+    @property
+    def stale_margin_seconds(self) -> int:
+        """The sweeper's slack for SQS and Lambda to hand a visible message over."""
+        return 120
+
 
 def registered_job_types() -> tuple[str, ...]:
     """The job type names of the functions' registry (cv_jobs.job_types)."""

@@ -17,6 +17,7 @@ from infra.constructs.key_check import KeyCheck
 from infra.constructs.model_check import ModelCheck
 from infra.constructs.monitoring import AlarmTopic, Monitoring
 from infra.constructs.monitoring_queries import SavedQueries
+from infra.constructs.sweeper import Sweeper
 from infra.constructs.system_secret import SystemOpenAiSecret
 from infra.constructs.worker import Worker
 
@@ -75,6 +76,9 @@ class CvAiJobsStack(Stack):
             config=config,
             system_secret=self.system_secret.secret,
             alarm_topic=self.alarm_topic.topic,
+        )
+        self.sweeper = Sweeper(
+            self, "Sweeper", config=config, table=self.jobs_table.table, alarm_topic=self.alarm_topic.topic
         )
         self._monitoring()
 

@@ -129,10 +129,17 @@ def provision(
 
 
 def _jobs_table(dynamodb: Any, name: str) -> str:
+    from cv_jobs.aws.open_jobs import STATUS_INDEX_KEY_ATTRIBUTES, status_index
+
     dynamodb.create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
+        AttributeDefinitions=[
+            {"AttributeName": "job_id", "AttributeType": "S"},
+            *STATUS_INDEX_KEY_ATTRIBUTES,
+        ],
+        # The stale-job sweeper's index (infra/constructs/jobs_table.py).
+        GlobalSecondaryIndexes=[status_index()],
         BillingMode="PAY_PER_REQUEST",
     )
     dynamodb.update_time_to_live(

@@ -18,6 +18,11 @@ class JobStatus(StrEnum):
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
+# A worker's lease outlives its invocation by this much, so a duplicate delivery cannot claim a job
+# whose attempt is still finishing its last write.
+LEASE_GRACE_SECONDS = 30.0
+
+
 # Fields a client may see. The payload (personal data) and the worker's lease stay internal.
 _PUBLIC_EXTRAS = (
     "job_type",

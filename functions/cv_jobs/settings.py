@@ -92,6 +92,19 @@ class WorkerSettings(_EnvSettings, ModelSettings):
         return self.max_receive_count or self.max_attempts + 1
 
 
+class SweeperSettings(_FromEnv):
+    """The stale-job sweeper: the queue and worker limits a job's deliveries live within (the stack
+    sets them from the same config as the queue and the worker)."""
+
+    jobs_table_name: str = Field(alias="JOBS_TABLE_NAME", min_length=1)
+    max_attempts: int = Field(alias="MAX_ATTEMPTS", default=3, ge=1, le=10)
+    max_receive_count: int = Field(alias="MAX_RECEIVE_COUNT", default=4, ge=1, le=10)
+    queue_visibility_seconds: float = Field(alias="QUEUE_VISIBILITY_SECONDS", default=720, gt=0)
+    worker_timeout_seconds: float = Field(alias="WORKER_TIMEOUT_SECONDS", default=120, gt=0)
+    # Slack for SQS and Lambda to hand a visible message over (and for clocks).
+    margin_seconds: float = Field(alias="STALE_MARGIN_SECONDS", default=120, ge=0)
+
+
 class ModelCheckSettings(ModelSettings):
     # Unset locally when no system key is configured: OpenAI models are then looked up without one.
     system_openai_secret_arn: str | None = Field(alias="SYSTEM_OPENAI_SECRET_ARN", default=None)

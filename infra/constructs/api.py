@@ -20,6 +20,7 @@ from cv_jobs.job_types import JOB_TYPES
 from infra.bundling import API
 from infra.config import EnvironmentConfig
 from infra.constructs.byok_key import ByokKey
+from infra.constructs.jobs_table import grant_item_actions
 from infra.constructs.log_group import retained_log_group
 from infra.constructs.python_function import PythonFunction
 from infra.nag import acknowledge
@@ -114,7 +115,7 @@ class JobsApi(Construct):
         role = self.lambda_function.role
 
         # Create (conditional put), read and cancel (conditional update); never scan or delete.
-        table.grant(role, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
+        grant_item_actions(table, role, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
         queue.grant(role, "sqs:SendMessage")
         # Seal only: the api can never unseal a key it has queued.
         byok_key.grant_seal(role)

@@ -13,6 +13,7 @@ from constructs import Construct
 from infra.bundling import WORKER
 from infra.config import EnvironmentConfig
 from infra.constructs.byok_key import ByokKey
+from infra.constructs.jobs_table import grant_item_actions
 from infra.constructs.python_function import PythonFunction
 
 HANDLER = "cv_jobs.worker.handler.lambda_handler"
@@ -53,13 +54,19 @@ class Worker(Construct):
                 "JOB_SETTINGS": config.job_settings_env,
                 "ENVIRONMENT_NAME": config.name,
                 "MAX_ATTEMPTS": str(config.worker_max_attempts),
+                # The last delivery is decided from the message's receive count too.
+                "MAX_RECEIVE_COUNT": str(config.max_receive_count),
+                # Where to time a failed record's return (ChangeMessageVisibility), and how.
+                "JOBS_QUEUE_URL": queue.queue_url,
+                "RETRY_BASE_SECONDS": str(config.retry_base_seconds),
+                "RETRY_MAX_SECONDS": str(config.retry_max_seconds),
             },
         )
         self.function = self.lambda_function.function
         role = self.lambda_function.role
 
         # Claim and record results: conditional updates of existing records only.
-        table.grant(role, "dynamodb:GetItem", "dynamodb:UpdateItem")
+        grant_item_actions(table, role, "dynamodb:GetItem", "dynamodb:UpdateItem")
         # Unseal only; the worker never seals.
         byok_key.grant_unseal(role)
         # GetSecretValue alone (no DescribeSecret or version listing).
@@ -69,6 +76,9 @@ class Worker(Construct):
             )
         )
 
+        # A failed record's return is timed by the worker: its backoff, or the rest of a live lease
+        # for a duplicate (the event source's consume grant below includes it too).
+        queue.grant(role, "sqs:ChangeMessageVisibility")
         # Grants the queue's consume actions to the role.
         self.function.add_event_source(
             event_sources.SqsEventSource(

@@ -65,6 +65,8 @@ def test_each_function_gets_the_variables_the_stack_gives_it() -> None:
     assert set(environments.api) - LOCAL_ONLY == _stack_variables("api.py") | SHARED_BY_THE_STACK
     assert set(environments.worker) - LOCAL_ONLY == _stack_variables("worker.py") | SHARED_BY_THE_STACK
     assert set(environments.key_check) - LOCAL_ONLY == _stack_variables("key_check.py") | SHARED_BY_THE_STACK
+    assert set(environments.sweeper) - LOCAL_ONLY == _stack_variables("sweeper.py") | SHARED_BY_THE_STACK
+    assert environments.sweeper["POWERTOOLS_SERVICE_NAME"] == _constant("sweeper.py", "SERVICE_NAME")
     assert environments.api["POWERTOOLS_SERVICE_NAME"] == _constant("api.py", "SERVICE_NAME")
     assert environments.worker["POWERTOOLS_SERVICE_NAME"] == _constant("worker.py", "SERVICE_NAME")
     assert environments.key_check["POWERTOOLS_SERVICE_NAME"] == _constant("key_check.py", "SERVICE_NAME")

@@ -82,6 +82,10 @@ def test_worker_environment_is_the_documented_contract(dev: Synth) -> None:
         "JOB_SETTINGS": dev.config.job_settings_env,
         "ENVIRONMENT_NAME": "dev",
         "MAX_ATTEMPTS": "3",  # one below maxReceiveCount (4)
+        "MAX_RECEIVE_COUNT": "4",
+        "JOBS_QUEUE_URL": {"Ref": dev.logical_id(dev.stack.jobs_queue.queue)},
+        "RETRY_BASE_SECONDS": "10",
+        "RETRY_MAX_SECONDS": "300",  # below the queue's 720 s visibility timeout
     }
 
 

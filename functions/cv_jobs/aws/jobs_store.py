@@ -75,6 +75,25 @@ class JobsStore:
             now=now,
         )
 
+    def fail_stale(self, job_id: str, error: dict[str, str], now: float) -> bool:
+        """Fail a job no attempt holds (the stale-job sweeper): queued, or processing with an expired
+        lease. False when it finished or an attempt claimed it since it was found."""
+        return self._finish(
+            job_id,
+            status=JobStatus.FAILED,
+            fields={"error": error},
+            condition=(
+                "(#status = :queued OR #status = :processing) "
+                "AND (attribute_not_exists(lease_expires_at) OR lease_expires_at < :now)"
+            ),
+            values={
+                ":queued": JobStatus.QUEUED.value,
+                ":processing": JobStatus.PROCESSING.value,
+                ":now": now,
+            },
+            now=now,
+        )
+
     def cancel(self, job_id: str, now: float) -> dict[str, Any] | None:
         """Cancel a queued or running job. A finished job is returned unchanged."""
         self._finish(

@@ -25,7 +25,7 @@ from cv_jobs.errors import JobErrorCode, JobFailure
 from cv_jobs.job_types import BY_NAME, JobType
 from cv_jobs.job_types.base import Prompt, Step
 from cv_jobs.job_types.schema import provider_schema
-from cv_jobs.jobs import JobStatus
+from cv_jobs.jobs import LEASE_GRACE_SECONDS, JobStatus
 from cv_jobs.log_keys import add_job_log_keys, logged_job
 from cv_jobs.observability import logger, metrics, secret_in_use
 from cv_jobs.settings import WorkerSettings
@@ -40,9 +40,6 @@ __all__ = ["Deadline", "JobRunner", "RetryLater"]
 
 ClientFactory = Callable[[Provider, ApiKey, WorkerSettings], ProviderClient]
 
-# A lease outlives the invocation by this much, so a duplicate delivery cannot claim a job whose
-# first attempt is still finishing its last write.
-_LEASE_GRACE_SECONDS = 30.0
 # Below this, an LLM call cannot finish: fail fast as a timeout instead of starting it.
 _MIN_CALL_SECONDS = 3.0
 
@@ -79,7 +76,7 @@ class JobRunner:
         claim = self._store.claim(
             message.job_id,
             model=model_for(provider, self._settings, current.get("job_type")),
-            lease_seconds=deadline.remaining() + _LEASE_GRACE_SECONDS,
+            lease_seconds=deadline.remaining() + LEASE_GRACE_SECONDS,
             now=self._clock(),
         )
         if claim is None:

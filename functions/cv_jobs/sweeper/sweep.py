@@ -1,0 +1,128 @@
+"""Which open jobs no delivery can finish any more, and failing them with `job_stalled`.
+
+A job is open while it is queued or processing. Its message brings it back to a worker until the
+queue's maxReceiveCount is spent; every receive is at most one visibility timeout after the one
+before (the worker's backoff and its give-back of a duplicate are shorter), and a claim's lease
+ends at most worker timeout + 30 s after it began. So, with V the visibility timeout, R the
+maxReceiveCount, T the worker timeout and m a margin for SQS and Lambda to hand a message over:
+
+- processing, every attempt used and the lease over: only the queue's last delivery could still
+  fail it (internal_error); the sweep does it now, a visibility timeout sooner;
+- processing, lease over for more than V + m: a live message would have come back by then, so there
+  is none (lost by receives a duplicate or a throttled invocation spent, or in the DLQ);
+- open and older than R·V + T + 30 s + m with no live lease: no delivery of its message can still come.
+
+Every job is therefore terminal within R·V + T + 30 s + m + the sweep interval of its creation
+(docs/reliability.md). A job held by a live lease is never touched: its holder writes its outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from cv_jobs import job_metrics
+from cv_jobs.aws.jobs_store import JobsStore
+from cv_jobs.aws.open_jobs import OpenJob
+from cv_jobs.errors import JobErrorCode, JobFailure
+from cv_jobs.jobs import LEASE_GRACE_SECONDS, JobStatus
+from cv_jobs.observability import logger
+from cv_jobs.settings import SweeperSettings
+
+
+@dataclass(frozen=True)
+class StaleRules:
+    max_attempts: int
+    max_receive_count: int
+    visibility_seconds: float
+    worker_timeout_seconds: float
+    margin_seconds: float
+
+    @classmethod
+    def of(cls, settings: SweeperSettings) -> StaleRules:
+        return cls(
+            max_attempts=settings.max_attempts,
+            max_receive_count=settings.max_receive_count,
+            visibility_seconds=settings.queue_visibility_seconds,
+            worker_timeout_seconds=settings.worker_timeout_seconds,
+            margin_seconds=settings.margin_seconds,
+        )
+
+    @property
+    def lost_after_seconds(self) -> float:
+        """How long after a lease ended a live message must have brought the job back."""
+        return self.visibility_seconds + self.margin_seconds
+
+    @property
+    def max_age_seconds(self) -> float:
+        """How old an open job can be while a delivery of its message may still come."""
+        return (
+            self.max_receive_count * self.visibility_seconds
+            + self.worker_timeout_seconds
+            + LEASE_GRACE_SECONDS
+            + self.margin_seconds
+        )
+
+    def bound_seconds(self, sweep_interval_seconds: float) -> float:
+        """From creation, the longest any job stays open (with the sweeper running every interval)."""
+        return self.max_age_seconds + sweep_interval_seconds
+
+
+def stale_reason(job: OpenJob, now: float, rules: StaleRules) -> str | None:
+    """Why no delivery can finish `job` any more, or None while one still may."""
+    lease = job.lease_expires_at
+    if lease is not None and lease >= now:
+        return None  # its holder is alive (or within its grace): the holder writes the outcome
+    if job.status is JobStatus.PROCESSING and lease is not None:
+        if job.attempts >= rules.max_attempts:
+            return "every attempt used"
+        if now - lease > rules.lost_after_seconds:
+            return "no delivery since its lease ended"
+    if now - _epoch(job.created_at, now) > rules.max_age_seconds:
+        return "older than any delivery of its message"
+    return None
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    open_jobs: int
+    failed: int
+
+
+def sweep(
+    jobs: Iterable[OpenJob],
+    store: JobsStore,
+    rules: StaleRules,
+    clock: Callable[[], float],
+) -> SweepReport:
+    seen = failed = 0
+    error = JobFailure(JobErrorCode.JOB_STALLED).as_error()
+    for job in jobs:
+        seen += 1
+        now = clock()
+        reason = stale_reason(job, now, rules)
+        if reason is None:
+            continue
+        # Conditional: skipped when the job finished or an attempt claimed it since it was read.
+        if store.fail_stale(job.job_id, error, now):
+            failed += 1
+            job_metrics.job_failed(job.item, code=JobErrorCode.JOB_STALLED.value, now=now)
+            logger.warning(
+                "stale job failed",
+                extra={
+                    "job_id": job.job_id,
+                    "status": job.status.value,
+                    "attempts": job.attempts,
+                    "reason": reason,
+                    "code": JobErrorCode.JOB_STALLED.value,
+                },
+            )
+    return SweepReport(open_jobs=seen, failed=failed)
+
+
+def _epoch(iso: str, default: float) -> float:
+    try:
+        return datetime.fromisoformat(iso).timestamp()
+    except ValueError:
+        return default
