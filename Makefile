@@ -12,6 +12,7 @@ UV_VERSION := 0.13.9
 REQUIREMENTS := requirements.txt requirements-dev.txt functions/requirements-api.txt functions/requirements-worker.txt
 PYTHON_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+CLI := $(VENV)/bin/cvjobs
 
 export JSII_NODE := $(CURDIR)/node_modules/node/bin/node
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
@@ -30,7 +31,7 @@ help:
 	@echo "make models check the configured models with the providers (LOCAL_ENV=dev|prod; exit 1: act now)"
 	@echo "make openapi regenerate docs/openapi.json and the TypeScript types in clients/typescript/"
 
-setup: $(PYTHON_STAMP) $(NODE_STAMP) tools
+setup: $(PYTHON_STAMP) $(NODE_STAMP) $(CLI) tools
 
 # Command-line tools the README's examples (and their test) use. jq comes from the system's
 # packages: installed with apt where we may, otherwise one line says how.
@@ -43,6 +44,19 @@ tools:
 		fi; \
 		command -v jq > /dev/null || { echo "jq is missing: apt-get install jq" >&2; exit 1; }; \
 	fi
+	@# The playground's browser test drives Debian's Chromium (Playwright's own download is not used).
+	@if ! command -v chromium > /dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+			echo "installing chromium with apt-get (the playground's browser test)"; \
+			apt-get update -qq > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null; \
+		fi; \
+		command -v chromium > /dev/null || echo "chromium is missing: apt-get install chromium (the playground test needs it)" >&2; \
+	fi
+
+# The command-line client (clients/cli): a wrapper in the virtualenv that runs it with its Python.
+$(CLI): clients/cli/cvjobs.sh $(PYTHON_STAMP)
+	sed -e 's|@REPO@|$(CURDIR)|g' -e 's|@PYTHON@|$(abspath $(PYTHON))|g' clients/cli/cvjobs.sh > $@
+	chmod +x $@
 
 $(PYTHON_STAMP): $(REQUIREMENTS)
 	test -x $(PYTHON) || python3 -m venv $(VENV)

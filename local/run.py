@@ -9,7 +9,8 @@ Environment: LOCAL_ENV (cdk.json environment, default dev), LOCAL_API_PORT (3000
 (4566), LOCAL_API_KEY (local-dev-key), FAKE_LLM, OPENAI_API_KEY (the system key when not faking),
 OPENAI_BASE_URL / GEMINI_BASE_URL (provider endpoints when not faking), LOCAL_SQS_CAPTURE_FILE
 (append every received SQS message as JSON, for tests), LOCAL_RETRY_VISIBILITY_SECONDS (3),
-LOCAL_WORKER_PROCESSES (2; concurrent worker environments, at most the environment's maximum).
+LOCAL_WORKER_PROCESSES (2; concurrent worker environments, at most the environment's maximum),
+LOCAL_PLAYGROUND_PORT (5173, or off: the playground page, local/playground_server.py).
 Faults (FAKE_LLM_FAULTS, LOCAL_WORKER_CRASH_RATE, LOCAL_AWS_FAULTS, LOCAL_VISIBILITY_SECONDS, ...):
 local/faults/settings.py.
 """
@@ -37,6 +38,7 @@ from local.fakes import FakeGeminiServer, FakeOpenAIServer  # noqa: E402
 from local.faults.install import install_in_api  # noqa: E402
 from local.faults.settings import LocalFaults  # noqa: E402
 from local.gateway import LocalGateway  # noqa: E402
+from local.playground_server import DEFAULT_PORT, start_playground  # noqa: E402
 from local.ports import Port, busy_port  # noqa: E402
 from local.worker_process import WorkerPool, WorkerProcessSettings  # noqa: E402
 
@@ -245,11 +247,23 @@ def main() -> int:
             log=_log,
         ).start()
         started.append(gateway)
+        playground, playground_line = start_playground(
+            api_url=gateway.url,
+            api_key=api_key,
+            environment=config.name,
+            fake_llm=fake_llm,
+            cors_origins=config.cors_allowed_origins,
+            host=HOST,
+            port_setting=os.environ.get("LOCAL_PLAYGROUND_PORT", str(DEFAULT_PORT)),
+        )
+        if playground is not None:
+            started.append(playground)
 
         _banner(
             config,
             resources,
             api_url=gateway.url,
+            playground_line=playground_line,
             aws_endpoint=aws.endpoint_url,
             api_key=api_key,
             fake_llm=fake_llm,
@@ -284,6 +298,7 @@ def _banner(
     resources: LocalResources,
     *,
     api_url: str,
+    playground_line: str,
     aws_endpoint: str,
     api_key: str,
     fake_llm: bool,
@@ -305,6 +320,8 @@ def _banner(
         "",
         f"CV AI Jobs - local mode (environment {config.name!r})",
         f"  API           {api_url}   (X-API-Key: {api_key})",
+        playground_line,
+        "  cvjobs        .venv/bin/cvjobs submit extract --cv samples/cv_backend_engineer.txt --wait",
         f"  AWS endpoint  {aws_endpoint}   (region {REGION}, any credentials)",
         f"  jobs table    {resources.table_name}",
         f"  jobs queue    {resources.queue_url}  (DLQ after {config.max_receive_count} receives)",

@@ -68,7 +68,7 @@ def local_stack(
     workdir = tmp_path_factory.mktemp("local-stack")
     log_path = workdir / "local-run.log"
     capture_path = workdir / "sqs-capture.jsonl"
-    api_port, aws_port = _free_port(), _free_port()
+    api_port, aws_port, playground_port = _free_port(), _free_port(), _free_port()
     env = {
         name: value
         for name, value in os.environ.items()
@@ -79,6 +79,9 @@ def local_stack(
             "LOCAL_ENV": "dev",
             "LOCAL_API_PORT": str(api_port),
             "LOCAL_AWS_PORT": str(aws_port),
+            # Never the default 5173: a developer's `make run` may hold it (the browser test maps
+            # the allowed origin onto this port).
+            "LOCAL_PLAYGROUND_PORT": str(playground_port),
             "LOCAL_API_KEY": GATEWAY_API_KEY,
             "LOCAL_SQS_CAPTURE_FILE": str(capture_path),
             # The functions' JSON lines (the console shows one human line per event).
@@ -107,6 +110,7 @@ def local_stack(
         json_log_path=workdir / "local-run.jsonl",
         openai=fake_openai,
         gemini=fake_gemini,
+        playground_url=f"http://127.0.0.1:{playground_port}",
     )
     try:
         _wait_until_serving(stack)

@@ -199,6 +199,7 @@ class LocalStack:
     json_log_path: Path  # LOCAL_LOG_FILE: every JSON line the functions wrote
     openai: FakeOpenAIServer
     gemini: FakeGeminiServer
+    playground_url: str = ""  # the playground page's server (LOCAL_PLAYGROUND_PORT)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _clients_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
