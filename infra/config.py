@@ -38,6 +38,7 @@ from cv_jobs.llm.job_settings import (  # noqa: E402
     parse_job_settings,
     plan_call,
 )
+from infra.security_config import Identity, SystemBudget, Waf, validate_api_keys  # noqa: E402
 
 # The retention periods CloudWatch Logs accepts (RetentionInDays).
 LOG_RETENTION_DAYS = (
@@ -84,6 +85,13 @@ class EnvironmentConfig(_Model):
     # Per job type (registry names): model per provider, answer budget, reasoning effort.
     job_settings: dict[str, JobSetting] = Field(alias="jobSettings", default_factory=dict)
     system_path_enabled: bool = Field(alias="systemPathEnabled")
+    # Daily budgets of jobs on the system key; required when the system path is on.
+    system_budget: SystemBudget | None = Field(alias="systemBudget", default=None)
+    # One API key per frontend or tenant (names); each owns the jobs it creates.
+    api_keys: tuple[str, ...] = Field(alias="apiKeys", default=("frontend",), min_length=1)
+    # End-user identity (OIDC issuer and audience); None: jobs are owned by API key alone.
+    identity: Identity | None = Field(alias="identity", default=None)
+    waf: Waf = Field(alias="waf", default_factory=lambda: Waf(enabled=False))
     job_ttl_hours: int = Field(alias="jobTtlHours", ge=1, le=24 * 30)
     api_throttle: ApiThrottle = Field(alias="apiThrottle")
     api_quota_per_day: int = Field(alias="apiQuotaPerDay", gt=0)
@@ -124,6 +132,20 @@ class EnvironmentConfig(_Model):
         if unknown:
             raise ValueError(f"unknown job types {unknown} (the registry has: {', '.join(sorted(known))})")
         return settings
+
+    @field_validator("api_keys")
+    @classmethod
+    def _api_key_names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        return validate_api_keys(names)
+
+    @model_validator(mode="after")
+    def _system_path_has_a_budget(self) -> EnvironmentConfig:
+        # The system key is the operator's money: no environment spends it without a daily limit.
+        if self.system_path_enabled and self.system_budget is None:
+            raise ValueError(
+                "systemPathEnabled needs systemBudget (dailyJobs, dailyJobsPerApiKey, dailyJobsPerUser)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _reserved_covers_the_event_source(self) -> EnvironmentConfig:

@@ -18,7 +18,9 @@ from infra.constructs.model_check import ModelCheck
 from infra.constructs.monitoring import AlarmTopic, Monitoring
 from infra.constructs.monitoring_queries import SavedQueries
 from infra.constructs.sweeper import Sweeper
+from infra.constructs.system_budget_table import SystemBudgetTable
 from infra.constructs.system_secret import SystemOpenAiSecret
+from infra.constructs.web_acl import ApiWebAcl
 from infra.constructs.worker import Worker
 
 
@@ -49,6 +51,12 @@ class CvAiJobsStack(Stack):
         self.byok_key = ByokKey(self, "ByokKey", config=config)
         self.system_secret = SystemOpenAiSecret(self, "SystemOpenAiSecret", config=config)
 
+        # Only an environment that spends the system key keeps its daily budgets.
+        self.budget_table = (
+            SystemBudgetTable(self, "SystemBudgetTable", config=config)
+            if config.system_path_enabled
+            else None
+        )
         self.key_check = KeyCheck(self, "KeyCheck", config=config)
         self.api = JobsApi(
             self,
@@ -58,7 +66,13 @@ class CvAiJobsStack(Stack):
             queue=self.jobs_queue.queue,
             byok_key=self.byok_key,
             key_check_function=self.key_check.function,
+            budget_table=self.budget_table,
             job_paths=job_paths,
+        )
+        self.web_acl = (
+            ApiWebAcl(self, "WebAcl", config=config, stage=self.api.rest_api.deployment_stage)
+            if config.waf.enabled
+            else None
         )
         self.worker = Worker(
             self,

@@ -1,9 +1,9 @@
 """Emulated AWS for local mode: a moto server at a fixed endpoint, provisioned like the stack.
 
 The resources mirror what `infra/` deploys for the chosen environment (same config object): the
-jobs table (on-demand, TTL on `ttl`, point-in-time recovery), the jobs queue with its DLQ and the
-environment's maxReceiveCount, the BYOK KMS key and the system OpenAI key secret. The AWS CLI and
-boto3 can inspect them with `--endpoint-url` and any credentials.
+jobs table (on-demand, TTL on `ttl`, no point-in-time recovery), the system path's budget table,
+the jobs queue with its DLQ and the environment's maxReceiveCount, the BYOK KMS key and the system
+OpenAI key secret. The AWS CLI and boto3 can inspect them with `--endpoint-url` and any credentials.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class LocalResources:
     dlq_arn: str
     byok_key_arn: str
     system_secret_arn: str
+    budget_table_name: str = ""
 
 
 class AwsEmulator:
@@ -92,6 +93,7 @@ def provision(
     a value, so system-path jobs fail with `configuration_error` as they would in the cloud."""
     prefix = f"cv-ai-jobs-{config.name}"
     table_name = _jobs_table(aws.client("dynamodb"), f"{prefix}-jobs")
+    budget_table_name = _budget_table(aws.client("dynamodb"), f"{prefix}-system-budget")
     sqs = aws.client("sqs")
     dlq_url, dlq_arn = _queue(
         sqs, f"{prefix}-jobs-dlq", {"MessageRetentionPeriod": str(_DLQ_RETENTION_SECONDS)}
@@ -125,6 +127,7 @@ def provision(
         dlq_arn=dlq_arn,
         byok_key_arn=key_arn,
         system_secret_arn=secret_arn,
+        budget_table_name=budget_table_name,
     )
 
 
@@ -145,9 +148,18 @@ def _jobs_table(dynamodb: Any, name: str) -> str:
     dynamodb.update_time_to_live(
         TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
     )
-    dynamodb.update_continuous_backups(
+    return name
+
+
+def _budget_table(dynamodb: Any, name: str) -> str:
+    dynamodb.create_table(
         TableName=name,
-        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+        KeySchema=[{"AttributeName": "counter", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "counter", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
     )
     return name
 

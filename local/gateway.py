@@ -11,6 +11,7 @@ event is the very same handler code that runs in Lambda.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import sys
 import threading
@@ -112,6 +113,7 @@ class LocalGateway(BackgroundHTTPServer):
         api_key: str,
         cors_origins: Iterable[str],
         job_paths: Iterable[str],
+        api_keys: Iterable[str] = (),
         host: str = "127.0.0.1",
         port: int = 3000,
         function_name: str = "cv-ai-jobs-local-api",
@@ -119,6 +121,9 @@ class LocalGateway(BackgroundHTTPServer):
     ) -> None:
         super().__init__(host, port)
         self._api_key = api_key
+        # Every accepted key (LOCAL_API_KEYS), each a separate client with its own key id, as the
+        # stack's API keys are; the id, never the key, owns the jobs it creates.
+        self._key_ids = {key: local_api_key_id(key) for key in (api_key, *api_keys) if key}
         self._cors_origins = tuple(cors_origins)
         if not self._cors_origins:
             raise ValueError("at least one CORS origin is needed (the stack's config requires one)")
@@ -167,10 +172,12 @@ class LocalGateway(BackgroundHTTPServer):
         route = self._routes.match(parts.path)
         if route is None or method not in route.methods:
             return self._gateway_error(handler, ROUTE_NOT_FOUND, request_id)
-        if handler.headers.get("X-API-Key") != self._api_key:  # header lookup is case-insensitive
+        presented = handler.headers.get("X-API-Key") or ""  # header lookup is case-insensitive
+        if presented not in self._key_ids:
             return self._gateway_error(handler, INVALID_API_KEY, request_id)
 
         event = self._event(handler, route, parts.query, raw_body, request_id)
+        event["requestContext"]["identity"].update(apiKey=presented, apiKeyId=self._key_ids[presented])
         function = self._functions[route.function]
         context = new_context(
             function.name, memory_mb=function.memory_mb, timeout_seconds=function.timeout_seconds
@@ -280,8 +287,8 @@ class LocalGateway(BackgroundHTTPServer):
                     "userArn": None,
                     "userAgent": headers.get("User-Agent"),
                     "user": None,
-                    "apiKey": self._api_key,
-                    "apiKeyId": "local-api-key",
+                    "apiKey": None,  # set by _respond: the key this request presented
+                    "apiKeyId": None,
                 },
                 "domainName": f"{self._host}:{self.port}",
                 "apiId": "local",
@@ -311,6 +318,11 @@ def _read_body(handler: QuietHandler) -> bytes | None:
     if length > PAYLOAD_LIMIT_BYTES:
         return None
     return handler.rfile.read(length) if length > 0 else b""
+
+
+def local_api_key_id(key: str) -> str:
+    """A stable id for a local API key that does not reveal it (API Gateway's ids are random)."""
+    return "local-" + hashlib.sha256(key.encode()).hexdigest()[:10]
 
 
 def _event_body(raw: bytes) -> tuple[str | None, bool]:

@@ -6,7 +6,8 @@ worker handler (in a child process: in the cloud they are two functions that sha
 With FAKE_LLM=1 the worker talks to local fake provider servers instead of OpenAI and Gemini.
 
 Environment: LOCAL_ENV (cdk.json environment, default dev), LOCAL_API_PORT (3000), LOCAL_AWS_PORT
-(4566), LOCAL_API_KEY (local-dev-key), FAKE_LLM, OPENAI_API_KEY (the system key when not faking),
+(4566), LOCAL_API_KEY (local-dev-key), LOCAL_API_KEYS (more keys, comma-separated: each a separate
+client that sees only its own jobs), FAKE_LLM, OPENAI_API_KEY (the system key when not faking),
 OPENAI_BASE_URL / GEMINI_BASE_URL (provider endpoints when not faking), LOCAL_SQS_CAPTURE_FILE
 (append every received SQS message as JSON, for tests), LOCAL_RETRY_VISIBILITY_SECONDS (3),
 LOCAL_WORKER_PROCESSES (2; concurrent worker environments, at most the environment's maximum),
@@ -101,6 +102,8 @@ def function_environments(
     worker = {
         **common,
         "POWERTOOLS_SERVICE_NAME": WORKER_SERVICE_NAME,
+    if config.system_budget is not None:  # as infra/constructs/api.py
+        api.update(SYSTEM_BUDGET_TABLE_NAME=resources.budget_table_name, **config.system_budget.environment())
         "SYSTEM_OPENAI_SECRET_ARN": resources.system_secret_arn,
         "OPENAI_MODEL": config.openai_model,
         "GEMINI_MODEL": config.gemini_model,
@@ -144,7 +147,9 @@ def main() -> int:
     fake_llm = _flag("FAKE_LLM")
     api_port = int(os.environ.get("LOCAL_API_PORT", "3000"))
     aws_port = int(os.environ.get("LOCAL_AWS_PORT", "4566"))
-    api_key = os.environ.get("LOCAL_API_KEY", "local-dev-key")
+    # Several clients: each key its own API key id, so each sees only its own jobs.
+    more_api_keys = [key.strip() for key in os.environ.get("LOCAL_API_KEYS", "").split(",") if key.strip()]
+    api_key = os.environ.get("LOCAL_API_KEY") or (more_api_keys[0] if more_api_keys else "local-dev-key")
     system_key = FAKE_SYSTEM_KEY if fake_llm else os.environ.get("OPENAI_API_KEY") or None
     try:
         faults = LocalFaults.from_env()
@@ -285,6 +290,7 @@ def main() -> int:
     except _StartAborted:
         _log("[local] start-up interrupted; stopping...")
     finally:
+            api_keys=more_api_keys,
         for component in reversed(started):
             component.stop()
         if router is not None:

@@ -34,6 +34,10 @@ class ApiError(Exception):
             body["fields"] = self.fields
         return body
 
+    def headers(self) -> dict[str, str]:
+        """Response headers the refusal needs (Retry-After on a 429)."""
+        return {}
+
 
 class ByokHeaderError(ApiError):
     status_code = 400
@@ -73,6 +77,20 @@ class RouteNotFound(ApiError):
 class ServiceUnavailable(ApiError):
     status_code = 503
     code = "service_unavailable"
+
+
+class SystemBudgetExhausted(ApiError):
+    """The day's budget of jobs on the system key is spent (the environment's or this client's)."""
+
+    status_code = 429
+    code = "system_budget_exhausted"
+
+    def __init__(self, message: str, *, retry_after_seconds: int, detail: str | None = None) -> None:
+        super().__init__(message, detail=detail)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
 
 
 class JobErrorCode(StrEnum):

@@ -23,6 +23,7 @@ from infra.constructs.byok_key import ByokKey
 from infra.constructs.jobs_table import grant_item_actions
 from infra.constructs.log_group import retained_log_group
 from infra.constructs.python_function import PythonFunction
+from infra.constructs.system_budget_table import SystemBudgetTable
 from infra.nag import acknowledge
 
 HANDLER = "cv_jobs.api.handler.lambda_handler"
@@ -88,9 +89,15 @@ class JobsApi(Construct):
         queue: sqs.IQueue,
         byok_key: ByokKey,
         key_check_function: lambda_.IFunction,
+        budget_table: SystemBudgetTable | None = None,
         job_paths: Sequence[str] = JOB_PATHS,
     ) -> None:
         super().__init__(scope, construct_id)
+        budget_environment = (
+            {"SYSTEM_BUDGET_TABLE_NAME": budget_table.table.table_name, **config.system_budget.environment()}
+            if budget_table is not None and config.system_budget is not None
+            else {}
+        )
         self.lambda_function = PythonFunction(
             self,
             "Lambda",
@@ -109,6 +116,7 @@ class JobsApi(Construct):
                 "JOB_TTL_SECONDS": str(config.job_ttl_seconds),
                 "SYSTEM_PATH_ENABLED": "true" if config.system_path_enabled else "false",
                 "CORS_ALLOWED_ORIGINS": ",".join(config.cors_allowed_origins),
+                **budget_environment,
             },
         )
         self.function = self.lambda_function.function
@@ -119,11 +127,15 @@ class JobsApi(Construct):
         queue.grant(role, "sqs:SendMessage")
         # Seal only: the api can never unseal a key it has queued.
         byok_key.grant_seal(role)
+        if budget_table is not None:
+            budget_table.grant_spend(role)
 
         self.rest_api = self._rest_api(config)
         self._routes(job_paths, key_check_function)
         self._gateway_responses(config)
-        self.api_key = self._api_key_and_usage_plan(config)
+        self.api_keys = self._api_keys_and_usage_plan(config)
+        # The first key keeps the logical id the stack always had (a deploy does not replace it).
+        self.api_key = next(iter(self.api_keys.values()))
 
     def _rest_api(self, config: EnvironmentConfig) -> apigw.RestApi:
         rest_api = apigw.RestApi(
@@ -165,13 +177,14 @@ class JobsApi(Construct):
             "which answers 400/413/422 with field paths in the service's error shape; API Gateway "
             "models would duplicate the job-type registry and answer in another shape.",
         )
-        acknowledge(
-            rest_api.deployment_stage,
-            "AwsSolutions-APIG3",
-            "No WAF web ACL: every method requires the API key, and the usage plan (per-key "
-            "throttle, daily quota) and stage throttling bound abuse and cost. A web ACL can be "
-            "associated with the stage later without changing this stack.",
-        )
+        if not config.waf.enabled:
+            acknowledge(
+                rest_api.deployment_stage,
+                "AwsSolutions-APIG3",
+                f"No WAF web ACL in {config.name} (cdk.json waf.enabled; on in prod): every method "
+                "requires an API key, and the usage plan (per-key throttle, daily quota), stage "
+                "throttling and the system path's daily budgets bound abuse and cost.",
+            )
         acknowledge(
             rest_api.deployment_stage,
             "AwsSolutions-APIG6",
@@ -243,11 +256,16 @@ class JobsApi(Construct):
             templates={"application/json": json.dumps(ROUTE_NOT_FOUND_BODY)},
         )
 
-    def _api_key_and_usage_plan(self, config: EnvironmentConfig) -> apigw.IApiKey:
-        # API Gateway generates the key's value; it never appears in the template or the code.
-        api_key = self.rest_api.add_api_key(
-            "ApiKey", description=f"Frontend key for CV AI Jobs ({config.name})"
-        )
+    def _api_keys_and_usage_plan(self, config: EnvironmentConfig) -> dict[str, apigw.IApiKey]:
+        # API Gateway generates each key's value; it never appears in the template or the code. A
+        # key's id (not its value) owns the jobs created with it (cv_jobs.ownership).
+        api_keys = {
+            name: self.rest_api.add_api_key(
+                "ApiKey" if index == 0 else f"ApiKey{name.replace('-', '')}",
+                description=f"API key {name!r} for CV AI Jobs ({config.name})",
+            )
+            for index, name in enumerate(config.api_keys)
+        }
         usage_plan = self.rest_api.add_usage_plan(
             "UsagePlan",
             description=f"Per-key throttle and daily quota for CV AI Jobs ({config.name})",
@@ -258,8 +276,9 @@ class JobsApi(Construct):
             quota=apigw.QuotaSettings(limit=config.api_quota_per_day, period=apigw.Period.DAY),
             api_stages=[apigw.UsagePlanPerApiStage(api=self.rest_api, stage=self.rest_api.deployment_stage)],
         )
-        usage_plan.add_api_key(api_key)
-        return api_key
+        for api_key in api_keys.values():
+            usage_plan.add_api_key(api_key)
+        return api_keys
 
 
 def key_test_throttle(config: EnvironmentConfig) -> apigw.MethodDeploymentOptions:

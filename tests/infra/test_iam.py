@@ -36,8 +36,9 @@ def _ref(resource: Any) -> str:
     return resource["Fn::GetAtt"][0]
 
 
-def test_api_role_may_put_get_update_jobs_send_messages_and_only_encrypt(dev: Synth) -> None:
+def test_api_role_may_put_get_update_jobs_spend_budgets_send_messages_and_only_encrypt(dev: Synth) -> None:
     stack = dev.stack
+    assert stack.budget_table is not None  # dev runs the system path
 
     assert _by_resource(dev, "api") == {
         dev.logical_id(stack.jobs_table.table): {
@@ -45,6 +46,8 @@ def test_api_role_may_put_get_update_jobs_send_messages_and_only_encrypt(dev: Sy
             "dynamodb:GetItem",
             "dynamodb:UpdateItem",
         },
+        # Conditional increments of the system path's daily counters, nothing else.
+        dev.logical_id(stack.budget_table.table): {"dynamodb:UpdateItem"},
         dev.logical_id(stack.jobs_queue.queue): {"sqs:SendMessage"},
         dev.logical_id(stack.byok_key.key): {"kms:Encrypt"},
         dev.logical_id(stack.api.lambda_function.log_group): LOGS,

@@ -74,6 +74,12 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
             AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
+        dynamodb.create_table(
+            TableName="budgets",
+            KeySchema=[{"AttributeName": "counter", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "counter", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
         sqs = boto3.client("sqs", region_name=REGION)
         dlq_url = sqs.create_queue(QueueName="jobs-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
@@ -95,6 +101,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
             "BYOK_KEY_ARN": key_arn,
             "JOB_TTL_SECONDS": "86400",
             "SYSTEM_PATH_ENABLED": "true",
+            # Budgets of the system path, generous here; tests/unit/test_system_budget.py tightens them.
+            "SYSTEM_BUDGET_TABLE_NAME": "budgets",
+            "SYSTEM_BUDGET_DAILY_JOBS": "10000",
+            "SYSTEM_BUDGET_DAILY_JOBS_PER_API_KEY": "10000",
+            "SYSTEM_BUDGET_DAILY_JOBS_PER_USER": "10000",
             "CORS_ALLOWED_ORIGINS": "https://app.example.com,http://localhost:5173",
             "SYSTEM_OPENAI_SECRET_ARN": secret_arn,
             "OPENAI_MODEL": "gpt-test",

@@ -41,9 +41,7 @@ def build_service(settings: ApiSettings) -> JobService:
 
 
 def _system_budget() -> SystemBudget | None:
-    budget = BudgetSettings.from_env()
-    table = clients.table(budget.table_name) if budget.table_name else None
-    return SystemBudget.from_settings(budget, table)
+    return SystemBudget.from_settings(BudgetSettings.from_env(), clients.client("dynamodb"))
 
 
 def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayRestResolver:

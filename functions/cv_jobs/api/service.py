@@ -12,6 +12,7 @@ from cv_jobs.api.validation import validate_body
 from cv_jobs.aws.jobs_queue import JobMessage, JobsQueue
 from cv_jobs.aws.jobs_store import JobsStore
 from cv_jobs.aws.key_sealer import KeySealer
+from cv_jobs.aws.system_budget import SystemBudget
 from cv_jobs.byok import credential_from_headers
 from cv_jobs.errors import (
     JobErrorCode,
@@ -24,7 +25,11 @@ from cv_jobs.job_types import JobType
 from cv_jobs.jobs import JobStatus, public_view
 from cv_jobs.log_keys import add_job_log_keys
 from cv_jobs.observability import logger, metrics, secret_in_use
+from cv_jobs.ownership import NO_API_KEY, Owner
 from cv_jobs.settings import ApiSettings
+
+# Requests without an API key id (only tests and direct calls; every stack route requires a key).
+_NO_OWNER = Owner(NO_API_KEY)
 
 
 class JobService:
@@ -35,16 +40,24 @@ class JobService:
         store: JobsStore,
         queue: JobsQueue,
         sealer: KeySealer,
+        budget: SystemBudget | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """`budget`: the system path's daily budgets (None: unlimited, for tests that build the
+        service directly; the handler always passes one when the system path is on)."""
         self._settings = settings
+        self._budget = budget
         self._store = store
         self._queue = queue
         self._sealer = sealer
         self._clock = clock
 
     def create(
-        self, job_type: JobType[Any, Any], body: str | None, headers: Mapping[str, str] | None
+        self,
+        job_type: JobType[Any, Any],
+        body: str | None,
+        headers: Mapping[str, str] | None,
+        owner: Owner = _NO_OWNER,
     ) -> dict[str, Any]:
         """Validate everything up front, record the job without the key, then queue it."""
         self._check_size(body)
@@ -65,6 +78,8 @@ class JobService:
                     credential.api_key, job_id=job_id, provider=credential.provider
                 )
 
+        if credential.api_key is None and self._budget is not None:
+            self._budget.spend(owner.budget_scopes())
         item = self._store.create(
             job_id=job_id,
             job_type=job_type.name,
@@ -72,6 +87,7 @@ class JobService:
             provider=credential.provider,
             credential=credential.source,
             now=self._clock(),
+            owner=owner.record_fields(),
         )
         try:
             self._queue.send(
@@ -113,22 +129,22 @@ class JobService:
             "created_at": item["created_at"],
         }
 
-    def get(self, job_id: str) -> dict[str, Any]:
-        return public_view(self._require(job_id))
+    def get(self, job_id: str, owner: Owner = _NO_OWNER) -> dict[str, Any]:
+        return public_view(self._require(_canonical_id(job_id), owner))
 
-    def cancel(self, job_id: str) -> dict[str, Any]:
+    def cancel(self, job_id: str, owner: Owner = _NO_OWNER) -> dict[str, Any]:
         """Cancel a queued or running job; a finished one is returned with its status unchanged."""
-        self._require(job_id)
+        job_id = _canonical_id(job_id)
+        self._require(job_id, owner)
         item = self._store.cancel(job_id, self._clock())
         if item is None:  # expired by TTL between the two reads
             raise JobNotFound(f"No job with id {job_id}.")
         return {"job_id": job_id, "status": item["status"]}
 
-    def _require(self, job_id: str) -> dict[str, Any]:
-        if not _is_uuid(job_id):
-            raise JobNotFound("Job ids are UUIDs; no job has this id.")
+    def _require(self, job_id: str, owner: Owner) -> dict[str, Any]:
         item = self._store.get(job_id)
-        if item is None:
+        # Another client's job is answered exactly like a missing one: ids cannot be probed.
+        if item is None or not owner.owns(item):
             raise JobNotFound(f"No job with id {job_id}.")
         return item
 
@@ -141,8 +157,13 @@ class JobService:
             )
 
 
-def _is_uuid(value: str) -> bool:
+def _canonical_id(value: str) -> str:
+    """A job id in the form the api wrote it. UUIDs are case-insensitive (RFC 9562), so an upper-case
+    id names the same job; braces, URNs and other spellings uuid.UUID would take are refused."""
     try:
-        return str(uuid.UUID(value)) == value.lower()
+        canonical = str(uuid.UUID(value))
     except ValueError:
-        return False
+        canonical = ""
+    if canonical != value.lower():
+        raise JobNotFound("Job ids are UUIDs; no job has this id.")
+    return canonical

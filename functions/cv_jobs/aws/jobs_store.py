@@ -4,7 +4,9 @@ overwrites a finished job."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,10 +32,17 @@ class Claim:
     item: dict[str, Any]
 
 
+def _expired(item: Mapping[str, Any], now: float) -> bool:
+    """DynamoDB deletes expired items lazily (up to days later): past its ttl, a job is gone."""
+    ttl = item.get("ttl")
+    return ttl is not None and int(ttl) <= now
+
+
 class JobsStore:
-    def __init__(self, table: Any, ttl_seconds: int) -> None:
+    def __init__(self, table: Any, ttl_seconds: int, *, clock: Callable[[], float] = time.time) -> None:
         self._table = table
         self._ttl_seconds = ttl_seconds
+        self._clock = clock
 
     def create(
         self,
@@ -44,7 +53,9 @@ class JobsStore:
         provider: Provider,
         credential: CredentialSource,
         now: float,
+        owner: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
+        """`owner`: who may read and cancel the job (cv_jobs.ownership.Owner.record_fields)."""
         item = {
             "job_id": job_id,
             "job_type": job_type,
@@ -56,13 +67,17 @@ class JobsStore:
             "provider": provider.value,
             "credential": credential.value,
             "attempts": 0,
+            **(owner or {}),
         }
         self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(job_id)")
         return from_dynamo(item)
 
     def get(self, job_id: str) -> dict[str, Any] | None:
+        """The job, or None when there is none or its time is over (readers treat it as gone)."""
         item = self._table.get_item(Key={"job_id": job_id}, ConsistentRead=True).get("Item")
-        return from_dynamo(item) if item else None
+        if not item or _expired(item, self._clock()):
+            return None
+        return from_dynamo(item)
 
     def fail_queued(self, job_id: str, error: dict[str, str], now: float) -> bool:
         """Fail a job that never left the queue (its message could not be sent)."""
@@ -124,9 +139,11 @@ class JobsStore:
                 ),
                 ConditionExpression=(
                     "attribute_exists(job_id) AND (#status = :queued OR "
-                    "(#status = :processing AND lease_expires_at < :now))"
+                    "(#status = :processing AND lease_expires_at < :now)) "
+                    # An expired job (not yet deleted by TTL) never runs: its seal has expired too.
+                    "AND (attribute_not_exists(#ttl) OR #ttl > :now)"
                 ),
-                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeNames={"#status": "status", "#ttl": "ttl"},
                 ExpressionAttributeValues=to_dynamo(
                     {
                         ":processing": JobStatus.PROCESSING.value,
