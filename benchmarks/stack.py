@@ -48,6 +48,10 @@ class BenchStack:
         functions = functions_dir or str(FUNCTIONS)
         return {**env, "PYTHONPATH": os.pathsep.join([functions, str(REPO)])}
 
+    def drain(self) -> None:
+        """Empty the jobs queue (the api cases leave their jobs' messages there)."""
+        self.aws.client("sqs").purge_queue(QueueUrl=self.resources.queue_url)
+
     def sqs_records(self, max_messages: int) -> list[dict[str, Any]]:
         """Take up to `max_messages` messages off the jobs queue (deleting them) as the records
         Lambda's event source would deliver."""

@@ -19,6 +19,8 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_lambda as lambda_
 
+from infra.bundle_pruning import prune, signature
+
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 PACKAGE = "cv_jobs"
 
@@ -50,6 +52,8 @@ class BundleSpec:
     excluded_subpackages: tuple[str, ...] = ()
     # Files in functions/ that do not affect this bundle, kept out of its asset hash.
     unrelated_files: tuple[str, ...] = ()
+    # The Powertools utilities this function imports; the others are removed (bundle_pruning.py).
+    powertools_utilities: tuple[str, ...] = ("batch", "data_classes", "jmespath_utils", "parser", "typing")
 
     @property
     def asset_excludes(self) -> list[str]:
@@ -71,6 +75,8 @@ API = BundleSpec(
         "requirements-key-check.txt",
         "requirements-sweeper.txt",
     ),
+    # No batch processing, and validation is Pydantic's own (not Powertools' parser).
+    powertools_utilities=("data_classes", "jmespath_utils", "typing"),
 )
 WORKER = BundleSpec(
     name="worker",
@@ -130,6 +136,7 @@ class UvLocalBundling:
     def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **options: Any) -> bool:
         output = Path(output_dir)
         self._install_requirements(output)
+        prune(output, self._spec.powertools_utilities)
         self._copy_package(output)
         return True
 
@@ -211,6 +218,7 @@ def lambda_code(spec: BundleSpec, functions_dir: Path = FUNCTIONS_DIR) -> lambda
                 "REQUIREMENTS": spec.requirements,
                 "PYTHON_VERSION": PYTHON_VERSION,
                 "PYTHON_PLATFORM": PYTHON_PLATFORM,
+                "PRUNE": signature(spec.powertools_utilities),
             },
         ),
     )

@@ -13,6 +13,9 @@ class QuietHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "local"
     sys_version = ""
+    # Headers and body go out as separate writes; with Nagle's algorithm the body of a keep-alive
+    # response can wait for the client's delayed ACK (up to 40 ms on Linux) on every request.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -29,6 +32,12 @@ class QuietHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    # The listen backlog: socketserver's default of 5 drops connections when a load test (or a
+    # browser and a CLI at once) opens more than five at the same moment.
+    request_queue_size = 128
 
 
 class BackgroundHTTPServer:
@@ -57,7 +66,7 @@ class BackgroundHTTPServer:
             return self
         # A handler class per server, so each request knows which server object owns it.
         handler = type("Handler", (self.handler_class,), {"server_owner": self})
-        server = ThreadingHTTPServer((self._host, self._port), handler)
+        server = _Server((self._host, self._port), handler)
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(

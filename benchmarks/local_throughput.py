@@ -1,0 +1,177 @@
+"""Local pipeline throughput: jobs per second end to end through `python -m local.run` with
+FAKE_LLM=1 (zero-latency fakes), and how it scales with LOCAL_WORKER_PROCESSES.
+
+Each run starts a fresh local stack, submits N jobs over HTTP from a pool of client threads, then
+reads the table until every job is terminal. End to end = N / (first submit -> last job done);
+accepted = N / (first submit -> last 202).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+
+from benchmarks.harness import REPO, Samples, fmt, interleave, print_table
+from local.examples import example_request
+
+API_KEY = "bench-local-key"
+STARTUP_SECONDS = 90
+CLIENT_THREADS = 16
+TERMINAL = {"succeeded", "failed", "cancelled"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LocalStack:
+    def __init__(self, workers: int, log_dir: Path) -> None:
+        self.api_port, self.aws_port = _free_port(), _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+        env.update(
+            {
+                "FAKE_LLM": "1",
+                "LOCAL_ENV": "dev",
+                "LOCAL_API_PORT": str(self.api_port),
+                "LOCAL_AWS_PORT": str(self.aws_port),
+                "LOCAL_FAKE_OPENAI_PORT": str(_free_port()),
+                "LOCAL_FAKE_GEMINI_PORT": str(_free_port()),
+                "LOCAL_PLAYGROUND_PORT": str(_free_port()),
+                "LOCAL_API_KEY": API_KEY,
+                "LOCAL_WORKER_PROCESSES": str(workers),
+                # Raw JSON lines into this run's own file (not the shared .local-state one).
+                "LOCAL_LOG": "json",
+                "LOCAL_LOG_FILE": str(log_dir / f"local-run-{workers}.jsonl"),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        self.log_path = log_dir / f"local-run-{workers}.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our interpreter, our module
+                [sys.executable, "-m", "local.run"],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # our own process group: signals to ours never reach it
+            )
+        self.url = f"http://127.0.0.1:{self.api_port}"
+
+    def wait_until_serving(self) -> None:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"local stack exited:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                httpx.get(f"{self.url}/ai/jobs/ping", timeout=1)
+                return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise RuntimeError(f"local stack not serving after {STARTUP_SECONDS} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def statuses(self) -> dict[str, str]:
+        dynamodb = boto3.client(
+            "dynamodb",
+            endpoint_url=f"http://127.0.0.1:{self.aws_port}",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - moto's
+        )
+        table = dynamodb.list_tables()["TableNames"][0]
+        found: dict[str, str] = {}
+        for page in dynamodb.get_paginator("scan").paginate(
+            TableName=table, ProjectionExpression="job_id, #s", ExpressionAttributeNames={"#s": "status"}
+        ):
+            found.update({item["job_id"]["S"]: item["status"]["S"] for item in page["Items"]})
+        return found
+
+
+def run_once(workers: int, jobs: int, job_paths: list[str], log_dir: Path) -> dict[str, float]:
+    stack = LocalStack(workers, log_dir)
+    try:
+        stack.wait_until_serving()
+        bodies = [(path, example_request(path)) for path in job_paths]
+        with httpx.Client(
+            base_url=stack.url, headers={"X-API-Key": API_KEY}, timeout=30, limits=httpx.Limits(max_connections=32)
+        ) as client:
+
+            def submit(index: int) -> str:
+                path, body = bodies[index % len(bodies)]
+                response = client.post(f"/ai/jobs/{path}", json=body)
+                if response.status_code != 202:
+                    raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
+                return str(response.json()["job_id"])
+
+            started = time.monotonic()
+            with ThreadPoolExecutor(CLIENT_THREADS) as pool:
+                job_ids = set(pool.map(submit, range(jobs)))
+            accepted = time.monotonic() - started
+        while True:
+            statuses = stack.statuses()
+            done = [job for job in job_ids if statuses.get(job) in TERMINAL]
+            if len(done) == len(job_ids):
+                break
+            if time.monotonic() - started > 300:
+                raise RuntimeError(f"only {len(done)} of {jobs} jobs finished in 300 s")
+            time.sleep(0.1)
+        elapsed = time.monotonic() - started
+        failed = sum(statuses[job] != "succeeded" for job in job_ids)
+        return {"jobs_per_s": jobs / elapsed, "accepted_per_s": jobs / accepted, "failed": failed}
+    finally:
+        stack.stop()
+
+
+def run(rounds: int, jobs: int, worker_counts: tuple[int, ...]) -> dict[str, Samples]:
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-local-"))
+    cases: dict[str, Callable[[], Mapping[str, float]]] = {}
+    for workers in worker_counts:
+        cases[f"rephrase, {workers} worker process(es)"] = _case(workers, jobs, ["rephrase"], log_dir)
+    mixed = ["extract", "tailor", "evaluate", "rephrase", "recommend", "inject-keyword", "elaborate",
+             "improve-from-feedback"]  # fmt: skip
+    cases["all eight job types, 2 worker processes"] = _case(2, jobs, mixed, log_dir)
+    return interleave(cases, rounds, warmup=0)
+
+
+def _case(workers: int, jobs: int, paths: list[str], log_dir: Path) -> Callable[[], Mapping[str, float]]:
+    return lambda: run_once(workers, jobs, paths, log_dir)
+
+
+def report(results: dict[str, Samples], rounds: int, jobs: int) -> None:
+    rows: list[Any] = []
+    for name, samples in results.items():
+        rows.append(
+            [
+                name,
+                f"**{fmt(samples.median('jobs_per_s'))}**",
+                fmt(samples.median("accepted_per_s")),
+                fmt(max(samples.values["failed"]), 0),
+            ]
+        )
+    print_table(
+        f"local pipeline, FAKE_LLM=1, {jobs} jobs from {CLIENT_THREADS} client threads (median of {rounds})",
+        ["case", "jobs/s end to end", "jobs/s accepted (202)", "jobs not succeeded"],
+        rows,
+    )
