@@ -91,9 +91,9 @@ async function testKey() {
       box.textContent = describeRefusal(status, json);
       return;
     }
-    const models = json.models.map((m) => `${m.model}: ${m.available === null ? "unknown" : m.available ? "available" : "not available"}`);
+    const models = (json.valid === false ? [] : json.models).map((m) => `${m.model}: ${m.available === null ? "unknown" : m.available ? "available" : "not available"}`);
     box.dataset.valid = String(json.valid);
-    box.textContent = `${json.valid ? "Key accepted." : json.valid === false ? "Key refused." : "Key not checked."} ${json.message} (${models.join("; ")})`;
+    box.textContent = `${json.valid ? "Key accepted." : json.valid === false ? "Key refused." : "Key not checked."} ${json.message} ${models.length ? `(${models.join("; ")})` : ""}`;
   } catch (error) {
     box.textContent = error.message;
   }
