@@ -17,7 +17,7 @@ CLI := $(VENV)/bin/cvjobs
 export JSII_NODE := $(CURDIR)/node_modules/node/bin/node
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup tools run test lint typecheck unit infra e2e bench synth diff deploy bootstrap clean openapi models smoke
+.PHONY: help setup tools run test lint typecheck unit infra e2e bench synth diff deploy bootstrap destroy clean openapi models smoke
 
 help:
 	@echo "make run    set everything up and start the local stack (API on :3000, AWS on :4566)"
@@ -26,6 +26,7 @@ help:
 	@echo "make diff   what a deploy of ENV would change (needs AWS credentials; checked first)"
 	@echo "make deploy deploy one environment (ENV=dev|prod; needs AWS credentials; docs/operations.md)"
 	@echo "make bootstrap prepare an AWS account and region for the CDK (once)"
+	@echo "make destroy delete one environment's stack (asks first; retained data stays)"
 	@echo "make bench  measure cold starts (vs twins), worker overhead and batches, local throughput, bundle sizes"
 	@echo "make smoke run every job type once against the real providers (OPENAI_API_KEY / GEMINI_API_KEY; skips without)"
 	@echo "make models check the configured models with the providers (LOCAL_ENV=dev|prod; exit 1: act now)"
@@ -131,6 +132,11 @@ deploy: setup
 # Once per account and region (the credentials' and AWS_REGION's): the CDK's asset bucket and roles.
 bootstrap: setup
 	cdk bootstrap -c env=$(ENV)
+
+# Deletes the environment's stack (cdk asks first); what retainData keeps stays (docs/operations.md).
+destroy: setup
+	@$(PYTHON) -m infra.preflight $(ENV)
+	cdk destroy -c env=$(ENV)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

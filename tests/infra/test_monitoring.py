@@ -5,6 +5,8 @@ the stack outputs with stable names."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -287,3 +289,18 @@ def test_stale_jobs_failed_by_the_sweeper_raise_an_alarm(dev: Synth) -> None:
     assert dimensions == [{"Name": "service", "Value": names.SWEEPER_SERVICE}]
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
     assert alarm["AlarmActions"] == [_topic_ref(dev)]
+
+
+def test_every_runbook_section_an_alarm_names_exists_in_the_operations_guide(dev: Synth) -> None:
+    # Given the sections the alarm descriptions send the reader to
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text(encoding="utf-8")
+    headings = {line.lstrip("#").strip() for line in guide.splitlines() if line.startswith("#")}
+    named = {
+        section
+        for properties in _alarms_by_name(dev).values()
+        for section in re.findall(r"docs/operations\.md '([^']+)'", properties["AlarmDescription"])
+    }
+
+    # Then every alarm names one, and each is a heading of docs/operations.md
+    assert len(named) >= 7
+    assert named - headings == set()
