@@ -117,6 +117,7 @@ class CvAiJobsStack(Stack):
             log_groups={
                 "api": self.api.lambda_function.log_group,
                 "worker": self.worker.lambda_function.log_group,
+                "sweeper": self.sweeper.lambda_function.log_group,
                 # The stage's access log group (infra/constructs/api.py).
                 "access": self.api.node.find_child("AccessLogs"),  # type: ignore[dict-item]
             },

@@ -50,7 +50,8 @@ QUERIES = (
     SavedQuery(
         "failures-by-code",
         (
-            'filter message = "job failed"',
+            # The sweeper's lines for the jobs it found stuck: code job_stalled.
+            'filter message = "job failed" or message = "stale job failed"',
             "stats count(*) as failures by code, job_type, provider, credential",
             "sort failures desc",
         ),
