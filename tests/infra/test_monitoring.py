@@ -308,7 +308,8 @@ def test_every_runbook_section_an_alarm_names_exists_in_the_operations_guide(dev
 
 def test_a_jobs_trail_and_failures_include_the_sweepers_lines(dev: Synth) -> None:
     definitions = {
-        r["Properties"]["Name"]: r["Properties"] for r in _resources(dev, "AWS::Logs::QueryDefinition").values()
+        r["Properties"]["Name"]: r["Properties"]
+        for r in _resources(dev, "AWS::Logs::QueryDefinition").values()
     }
     sweeper_group = {"Ref": dev.logical_id(dev.stack.sweeper.lambda_function.log_group)}
 
