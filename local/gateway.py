@@ -31,7 +31,14 @@ PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024  # API Gateway's hard limit
 
 # Mirrors of the stack's API settings (infra/constructs/api.py, which cannot be imported here
 # without starting the CDK's jsii runtime); tests/e2e/test_e2e_gateway.py checks they agree.
-CORS_ALLOWED_HEADERS = ("Content-Type", "X-API-Key", "X-User-Provider", "X-User-Api-Key")
+CORS_ALLOWED_HEADERS = (
+    "Content-Type",
+    "X-API-Key",
+    "X-User-Provider",
+    "X-User-Api-Key",
+    "Authorization",
+    "Idempotency-Key",
+)
 CORS_ALLOWED_METHODS = ("GET", "POST", "DELETE", "OPTIONS")
 CORS_MAX_AGE_SECONDS = 3600
 API_FUNCTION_TIMEOUT_SECONDS = 10

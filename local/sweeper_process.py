@@ -60,6 +60,8 @@ def _serve(environment: dict[str, str], interval_seconds: float, stop: Event, pa
         try:
             lambda_handler({}, new_context("cv-ai-jobs-local-sweeper", memory_mb=256, timeout_seconds=60))
         except Exception as error:  # noqa: BLE001 - as the schedule would, try again next time
-            print(f"[local-sweeper] sweep failed: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+            print(
+                f"[local-sweeper] sweep failed: {type(error).__name__}: {error}", file=sys.stderr, flush=True
+            )
         if time.monotonic() - started > 60:
             print("[local-sweeper] a sweep ran past the function's timeout", file=sys.stderr, flush=True)

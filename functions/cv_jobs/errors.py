@@ -64,6 +64,18 @@ class RequestValidationFailed(ApiError):
     code = "validation_error"
 
 
+class InvalidIdempotencyKey(ApiError):
+    status_code = 400
+    code = "invalid_idempotency_key"
+
+
+class IdempotencyKeyReused(ApiError):
+    """The Idempotency-Key names an earlier, different request of this client."""
+
+    status_code = 409
+    code = "idempotency_key_reused"
+
+
 class JobNotFound(ApiError):
     status_code = 404
     code = "job_not_found"

@@ -40,7 +40,14 @@ KEY_TEST_PATH = "/ai/keys/test"
 # the endpoint from serving as a fast oracle for stolen provider keys.
 KEY_TEST_THROTTLE_SHARE = 5
 
-CORS_ALLOWED_HEADERS = ("Content-Type", "X-API-Key", "X-User-Provider", "X-User-Api-Key")
+CORS_ALLOWED_HEADERS = (
+    "Content-Type",
+    "X-API-Key",
+    "X-User-Provider",
+    "X-User-Api-Key",
+    "Authorization",
+    "Idempotency-Key",
+)
 CORS_ALLOWED_METHODS = ("GET", "POST", "DELETE", "OPTIONS")
 
 # API Gateway's own errors (missing/invalid API key, throttling, quota, 10 MB body limit, Lambda

@@ -62,7 +62,9 @@ class Sweeper(Construct):
         role = self.lambda_function.role
         # Query the status index; fail a record with a conditional update. Nothing else.
         role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["dynamodb:Query"], resources=[f"{table.table_arn}/index/{STATUS_INDEX}"])
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"], resources=[f"{table.table_arn}/index/{STATUS_INDEX}"]
+            )
         )
         role.add_to_principal_policy(
             iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[table.table_arn])

@@ -49,7 +49,9 @@ def test_the_sweeper_may_query_the_status_index_and_update_jobs_only(dev: Synth)
         assert statement["Effect"] == "Allow"
         assert "Condition" not in statement
         for resource in as_list(statement["Resource"]):
-            allowed.setdefault(json.dumps(resource, sort_keys=True), set()).update(as_list(statement["Action"]))
+            allowed.setdefault(json.dumps(resource, sort_keys=True), set()).update(
+                as_list(statement["Action"])
+            )
 
     table_arn = json.dumps({"Fn::GetAtt": [table_id, "Arn"]}, sort_keys=True)
     index_arn = json.dumps(
@@ -58,7 +60,12 @@ def test_the_sweeper_may_query_the_status_index_and_update_jobs_only(dev: Synth)
     log_group = json.dumps(
         {"Fn::GetAtt": [dev.logical_id(dev.stack.sweeper.lambda_function.log_group), "Arn"]}, sort_keys=True
     )
-    assert allowed == {table_arn: {"dynamodb:UpdateItem"}, index_arn: {"dynamodb:Query"}, log_group: LOGS, '"*"': XRAY}
+    assert allowed == {
+        table_arn: {"dynamodb:UpdateItem"},
+        index_arn: {"dynamodb:Query"},
+        log_group: LOGS,
+        '"*"': XRAY,
+    }
 
 
 def test_the_worker_may_time_redeliveries_and_knows_the_queue(dev: Synth) -> None:

@@ -80,11 +80,20 @@ def test_the_sweeper_fails_only_jobs_no_delivery_can_end(table: Any) -> None:
     # Given open jobs in every situation
     cases = {
         # a live attempt holds it, whatever its age or attempts: never touched
-        "live lease": (claimed(table, now - 10_000, attempts=3, claimed_at=now, lease_seconds=60), "processing"),
+        "live lease": (
+            claimed(table, now - 10_000, attempts=3, claimed_at=now, lease_seconds=60),
+            "processing",
+        ),
         # every attempt used and the last lease over: only the last delivery could end it
-        "attempts used": (claimed(table, now - 900, attempts=3, claimed_at=now - 200, lease_seconds=50), "failed"),
+        "attempts used": (
+            claimed(table, now - 900, attempts=3, claimed_at=now - 200, lease_seconds=50),
+            "failed",
+        ),
         # attempts left, lease over recently: its message may still come back
-        "lease just over": (claimed(table, now - 900, attempts=1, claimed_at=now - 300, lease_seconds=150), "processing"),
+        "lease just over": (
+            claimed(table, now - 900, attempts=1, claimed_at=now - 300, lease_seconds=150),
+            "processing",
+        ),
         # attempts left, lease over longer than a visibility timeout and the margin: no message left
         "message lost": (
             claimed(table, now - 2_000, attempts=1, claimed_at=now - 1_200, lease_seconds=150),

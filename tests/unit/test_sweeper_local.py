@@ -12,7 +12,9 @@ from cv_jobs.aws.jobs_store import JobsStore
 from cv_jobs.aws.open_jobs import open_jobs
 from cv_jobs.credentials import CredentialSource, Provider
 from tests.unit.conftest import Aws
-from tests.unit.test_sweeper import table as table  # noqa: F401 - the fixture with the status index
+
+# The fixture that gives the jobs table its status index.
+from tests.unit.test_sweeper import table as table
 
 
 def test_open_jobs_pages_through_the_status_index_with_the_functions_adapter(aws: Aws, table: Any) -> None:

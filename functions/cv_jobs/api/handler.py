@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from cv_jobs.api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER
 from cv_jobs.api.service import JobService
 from cv_jobs.api.validation import body_text
 from cv_jobs.aws import clients
@@ -17,6 +18,7 @@ from cv_jobs.aws.jobs_store import JobsStore
 from cv_jobs.aws.key_sealer import KeySealer
 from cv_jobs.aws.system_budget import BudgetSettings, SystemBudget
 from cv_jobs.byok import API_KEY_HEADER, PROVIDER_HEADER
+from cv_jobs.deadline import Deadline
 from cv_jobs.errors import ApiError, RouteNotFound
 from cv_jobs.job_types import JOB_TYPES, JobType
 from cv_jobs.log_keys import logged_request
@@ -24,17 +26,30 @@ from cv_jobs.observability import logger, metrics
 from cv_jobs.ownership import Owner
 from cv_jobs.settings import ApiSettings
 
-CORS_HEADERS = ["Content-Type", "X-API-Key", PROVIDER_HEADER, API_KEY_HEADER]
+# Authorization: the end user's token where identity is on (cdk.json identity).
+CORS_HEADERS = [
+    "Content-Type",
+    "X-API-Key",
+    PROVIDER_HEADER,
+    API_KEY_HEADER,
+    "Authorization",
+    IDEMPOTENCY_HEADER,
+]
 
 
 def build_service(settings: ApiSettings) -> JobService:
     return JobService(
         settings=settings,
-        store=JobsStore(clients.table(settings.jobs_table_name), settings.job_ttl_seconds),
-        queue=JobsQueue(clients.client("sqs"), settings.jobs_queue_url),
+        # Short timeouts, no SDK retries: the service retries within the invocation's time.
+        store=JobsStore(
+            clients.table(settings.jobs_table_name, clients.API_CONFIG), settings.job_ttl_seconds
+        ),
+        queue=JobsQueue(clients.client("sqs", clients.API_CONFIG), settings.jobs_queue_url),
         # A seal never outlives its job.
         sealer=KeySealer(
-            clients.client("kms"), settings.byok_key_arn, lifetime_seconds=settings.job_ttl_seconds
+            clients.client("kms", clients.API_CONFIG),
+            settings.byok_key_arn,
+            lifetime_seconds=settings.job_ttl_seconds,
         ),
         budget=_system_budget(),
     )
@@ -50,6 +65,8 @@ def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayR
             allow_origin=cors_origins[0],
             extra_origins=list(cors_origins[1:]),
             allow_headers=CORS_HEADERS,
+            # So a browser's retry can tell it got the first try's job back.
+            expose_headers=[REPLAYED_HEADER],
             max_age=600,
         )
         if cors_origins
@@ -62,8 +79,16 @@ def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayR
         def create_job() -> Response[dict[str, Any]]:
             event = app.current_event
             text = body_text(event.body, event.is_base64_encoded)
-            body = service.create(job_type, text, event.headers, Owner.from_event(event.raw_event))
-            return _json(202, body)
+            # What is left of the invocation, less time to answer: every AWS call is budgeted from it.
+            deadline = Deadline.in_seconds(app.lambda_context.get_remaining_time_in_millis() / 1000 - 0.5)
+            accepted = service.create(
+                job_type, text, event.headers, Owner.from_event(event.raw_event), deadline
+            )
+            # An idempotent retry answers like its first try did: 202, the same job (docs/api.md).
+            response = _json(202, accepted.body)
+            if accepted.replayed:
+                response.headers[REPLAYED_HEADER] = "true"
+            return response
 
     for job_type in JOB_TYPES:
         register_create(job_type)

@@ -5,16 +5,22 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from cv_jobs import job_metrics
+from cv_jobs.api.idempotency import idempotency_key, job_id_for, request_fingerprint
 from cv_jobs.api.validation import validate_body
+from cv_jobs.aws.clients import API_ATTEMPT_SECONDS
 from cv_jobs.aws.jobs_queue import JobMessage, JobsQueue
-from cv_jobs.aws.jobs_store import JobsStore
+from cv_jobs.aws.jobs_store import JobExists, JobsStore
 from cv_jobs.aws.key_sealer import KeySealer
 from cv_jobs.aws.system_budget import SystemBudget
+from cv_jobs.aws.transient import is_transient, retry_within
 from cv_jobs.byok import credential_from_headers
+from cv_jobs.deadline import Deadline
 from cv_jobs.errors import (
+    IdempotencyKeyReused,
     JobErrorCode,
     JobFailure,
     JobNotFound,
@@ -28,6 +34,17 @@ from cv_jobs.observability import logger, metrics, secret_in_use
 from cv_jobs.ownership import NO_API_KEY, Owner
 from cv_jobs.settings import ApiSettings
 
+
+@dataclass(frozen=True)
+class Accepted:
+    """A POST's answer: the job, and whether it is an earlier request's (an idempotent retry)."""
+
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+# Without a deadline from the handler (direct calls): API Gateway's own limit.
+_DEFAULT_BUDGET_SECONDS = 29.0
 # Requests without an API key id (only tests and direct calls; every stack route requires a key).
 _NO_OWNER = Owner(NO_API_KEY)
 
@@ -58,12 +75,35 @@ class JobService:
         body: str | None,
         headers: Mapping[str, str] | None,
         owner: Owner = _NO_OWNER,
-    ) -> dict[str, Any]:
-        """Validate everything up front, record the job without the key, then queue it."""
+        deadline: Deadline | None = None,
+    ) -> Accepted:
+        """Validate everything up front, record the job without the key, then queue it. Every AWS
+        call is retried only while `deadline` leaves time for what must follow it: a job that was
+        recorded can always be failed if its message cannot be sent."""
+        deadline = deadline or Deadline.in_seconds(_DEFAULT_BUDGET_SECONDS)
         self._check_size(body)
         credential = credential_from_headers(headers, system_path_enabled=self._settings.system_path_enabled)
         request = validate_body(job_type, body)
-        job_id = str(uuid.uuid4())
+        payload = request.model_dump(mode="json")
+        key = idempotency_key(headers)
+        idempotency: dict[str, str] | None = None
+        if key is None:
+            job_id = str(uuid.uuid4())
+        else:
+            # The key names the job: a retry finds what its first attempt wrote, before it seals,
+            # spends a budget or queues anything.
+            job_id = job_id_for(f"{owner.api_key_id}\n{owner.user or ''}", key)
+            idempotency = {
+                "request_hash": request_fingerprint(
+                    job_type.name, credential.provider.value, credential.source.value, payload
+                ),
+                # Tells this request's own earlier try (a put that timed out after it landed)
+                # from a concurrent duplicate's.
+                "created_by": uuid.uuid4().hex,
+            }
+            existing = self._store.get(job_id)
+            if existing is not None:
+                return _replay(existing, idempotency["request_hash"])
         add_job_log_keys(
             job_id=job_id,
             job_type=job_type.name,
@@ -73,38 +113,58 @@ class JobService:
 
         sealed_key = None
         if credential.api_key is not None:
-            with secret_in_use(credential.api_key.reveal()):
-                sealed_key = self._sealer.seal(
-                    credential.api_key, job_id=job_id, provider=credential.provider
+            api_key, provider = credential.api_key, credential.provider
+            with secret_in_use(api_key.reveal()):
+                # Sealing, then the record, the message and a possible fail_queued come after.
+                sealed_key = _before_the_job(
+                    lambda: self._sealer.seal(api_key, job_id=job_id, provider=provider), deadline, 3
                 )
 
         if credential.api_key is None and self._budget is not None:
             self._budget.spend(owner.budget_scopes())
-        item = self._store.create(
-            job_id=job_id,
-            job_type=job_type.name,
-            payload=request.model_dump(mode="json"),
-            provider=credential.provider,
-            credential=credential.source,
-            now=self._clock(),
-            owner=owner.record_fields(),
-        )
         try:
-            self._queue.send(
-                JobMessage(
+            item = _before_the_job(
+                lambda: self._store.create(
                     job_id=job_id,
                     job_type=job_type.name,
+                    payload=payload,
                     provider=credential.provider,
                     credential=credential.source,
-                    sealed_key=sealed_key,
-                )
+                    now=self._clock(),
+                    owner=owner.record_fields(),
+                    idempotency=idempotency,
+                ),
+                deadline,
+                2,
+            )
+        except JobExists:
+            existing = self._store.get(job_id)
+            if existing is None or idempotency is None:
+                raise ServiceUnavailable("The job could not be created right now. Submit it again.") from None
+            if existing.get("created_by") != idempotency["created_by"]:
+                return _replay(existing, idempotency["request_hash"])  # a concurrent duplicate won
+            item = existing  # this request's own earlier try landed: queue it
+        message = JobMessage(
+            job_id=job_id,
+            job_type=job_type.name,
+            provider=credential.provider,
+            credential=credential.source,
+            sealed_key=sealed_key,
+        )
+        try:
+            if deadline.remaining() < 2 * API_ATTEMPT_SECONDS:
+                # A send that hangs would leave no time to fail the job: do not start it.
+                raise TimeoutError("no time left to send the message and fail the job if it hangs")
+            retry_within(
+                lambda: self._queue.send(message),
+                deadline,
+                reserve_seconds=API_ATTEMPT_SECONDS,
+                attempt_seconds=API_ATTEMPT_SECONDS,
             )
         except Exception:  # noqa: BLE001 - whatever the cause, the job must not stay queued
             # The job must not sit in `queued` with no message behind it.
             logger.exception("job could not be queued", extra={"job_id": job_id})
-            self._store.fail_queued(
-                job_id, JobFailure(JobErrorCode.QUEUE_UNAVAILABLE).as_error(), self._clock()
-            )
+            self._fail_unqueued(job_id, deadline)
             metrics.add_metric(name="JobsNotQueued", unit="Count", value=1)
             raise ServiceUnavailable(
                 "The job could not be queued; nothing will run. Submit it again."
@@ -122,12 +182,25 @@ class JobService:
             },
         )
         job_metrics.job_created(item)
-        return {
-            "job_id": job_id,
-            "status": JobStatus.QUEUED.value,
-            "job_type": job_type.name,
-            "created_at": item["created_at"],
-        }
+        return Accepted(
+            {
+                "job_id": job_id,
+                "status": JobStatus.QUEUED.value,
+                "job_type": job_type.name,
+                "created_at": item["created_at"],
+            }
+        )
+
+    def _fail_unqueued(self, job_id: str, deadline: Deadline) -> None:
+        error = JobFailure(JobErrorCode.QUEUE_UNAVAILABLE).as_error()
+        try:
+            retry_within(
+                lambda: self._store.fail_queued(job_id, error, self._clock()),
+                deadline,
+                attempt_seconds=API_ATTEMPT_SECONDS,
+            )
+        except Exception:  # noqa: BLE001 - the client is told anyway; the sweeper ends the job
+            logger.exception("job could not be failed; the stale-job sweeper will", extra={"job_id": job_id})
 
     def get(self, job_id: str, owner: Owner = _NO_OWNER) -> dict[str, Any]:
         return public_view(self._require(_canonical_id(job_id), owner))
@@ -155,6 +228,44 @@ class JobService:
                 "The request body is too large.",
                 detail=f"The body is {size} bytes; the limit is {self._settings.max_body_bytes}.",
             )
+
+
+def _replay(existing: Mapping[str, Any], request_hash: str) -> Accepted:
+    """The earlier request's job, as its POST answered, with the status it has now; or 409 when
+    the key was used for a different request."""
+    if existing.get("request_hash") != request_hash:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was used for a different request.",
+            detail="Use a new Idempotency-Key for a new request; retry only the same request with a key.",
+        )
+    logger.info("idempotent retry answered with its job", extra={"job_id": existing["job_id"]})
+    return Accepted(
+        {
+            "job_id": existing["job_id"],
+            "status": existing["status"],
+            "job_type": existing["job_type"],
+            "created_at": existing["created_at"],
+        },
+        replayed=True,
+    )
+
+
+def _before_the_job(call: Callable[[], Any], deadline: Deadline, calls_after: int) -> Any:
+    """An AWS call before the job is queued, retried while `calls_after` more tries still fit; a
+    dependency that stays unavailable is a 503 (nothing was queued), not a crash."""
+    try:
+        return retry_within(
+            call,
+            deadline,
+            reserve_seconds=calls_after * API_ATTEMPT_SECONDS,
+            attempt_seconds=API_ATTEMPT_SECONDS,
+        )
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        raise ServiceUnavailable(
+            "The job could not be created right now; nothing will run. Submit it again."
+        ) from None
 
 
 def _canonical_id(value: str) -> str:

@@ -27,6 +27,16 @@ _CONFIG = Config(
     read_timeout=5,
     retries={"mode": "standard", "max_attempts": 3},
 )
+# The api answers a browser within a 10 s Lambda: one try is bounded by these timeouts, and its
+# callers retry within the invocation's remaining time (cv_jobs.aws.transient.retry_within), so a
+# hung call can never outlast the Lambda. botocore's own retries would not know the deadline.
+API_CONFIG = Config(
+    connect_timeout=1,
+    read_timeout=2,
+    retries={"mode": "standard", "total_max_attempts": 1},
+)
+# What one try of an api call may take, at most (connect + read timeout).
+API_ATTEMPT_SECONDS = 3.0
 
 # botocore sessions are not safe to build clients from in several threads at once (the worker
 # runs the records of a batch in threads); clients themselves are.
@@ -34,12 +44,12 @@ _lock = threading.Lock()
 _session: botocore.session.Session | None = None
 
 
-def _build(service: str) -> Any:
+def _build(service: str, config: Config) -> Any:
     global _session
     with _lock:
         if _session is None:
             _session = botocore.session.get_session()
-        return _session.create_client(service, config=_CONFIG)
+        return _session.create_client(service, config=config)
 
 
 class LazyClient:
@@ -60,13 +70,13 @@ class LazyClient:
         return getattr(client, name)
 
 
-def client(service: str) -> Any:
+def client(service: str, config: Config = _CONFIG) -> Any:
     """A client for `service`, built when first used."""
-    return LazyClient(lambda: _build(service))
+    return LazyClient(lambda: _build(service, config))
 
 
-def table(name: str) -> Table:
-    return Table(client("dynamodb"), name)
+def table(name: str, config: Config = _CONFIG) -> Table:
+    return Table(client("dynamodb", config), name)
 
 
 class Table:

@@ -24,6 +24,10 @@ def _now_iso(now: float) -> str:
     return datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
 
 
+class JobExists(Exception):
+    """A live job record already has this id."""
+
+
 @dataclass(frozen=True)
 class Claim:
     """The worker's lease on a job: only the holder of `token` may finish it."""
@@ -54,8 +58,11 @@ class JobsStore:
         credential: CredentialSource,
         now: float,
         owner: Mapping[str, str] | None = None,
+        idempotency: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        """`owner`: who may read and cancel the job (cv_jobs.ownership.Owner.record_fields)."""
+        """`owner`: who may read and cancel the job (cv_jobs.ownership.Owner.record_fields).
+        `idempotency`: an idempotent submission's request fingerprint and creation token
+        (cv_jobs.api.idempotency). Raises JobExists when a live record has this id."""
         item = {
             "job_id": job_id,
             "job_type": job_type,
@@ -68,8 +75,20 @@ class JobsStore:
             "credential": credential.value,
             "attempts": 0,
             **(owner or {}),
+            **(idempotency or {}),
         }
-        self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(job_id)")
+        try:
+            self._table.put_item(
+                Item=item,
+                # A record past its TTL but not yet deleted is gone to every reader: its id is free.
+                ConditionExpression="attribute_not_exists(job_id) OR #ttl <= :now",
+                ExpressionAttributeNames={"#ttl": "ttl"},
+                ExpressionAttributeValues={":now": int(now)},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == _CONDITION_FAILED:
+                raise JobExists(job_id) from None
+            raise
         return from_dynamo(item)
 
     def get(self, job_id: str) -> dict[str, Any] | None:
