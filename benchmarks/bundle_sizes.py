@@ -41,7 +41,7 @@ def _pruning(enabled: bool) -> Iterator[None]:
     if enabled:
         yield
         return
-    with mock.patch("infra.bundling.prune", lambda *_args, **_kwargs: None):
+    with mock.patch("infra.bundling.prune", return_value=None):
         yield
 
 
@@ -76,6 +76,13 @@ def report(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) 
         )
     print_table(
         "Lambda bundles (MB, 10^6 bytes), `cdk synth -c env=dev` with the uv bundler",
-        ["function", "zipped", "unzipped", "files", "before pruning: zipped / unzipped", "largest (unzipped MB)"],
+        [
+            "function",
+            "zipped",
+            "unzipped",
+            "files",
+            "before pruning: zipped / unzipped",
+            "largest (unzipped MB)",
+        ],
         rows,
     )

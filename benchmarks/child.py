@@ -3,7 +3,7 @@ few warm ones. Run by harness.run_child with a JSON spec on stdin; prints one JS
 
 Nothing of the project is imported before the clock starts: the stopwatch covers every import,
 client and model the cold start pays for (only json, os, sys and time, which every handler
-imports anyway, are loaded first). The spec:
+imports anyway, and resource, are loaded first). The spec:
   module, handler        what Lambda's `Handler` setting names
   events                 the first is served cold, the others warm
   function_name, memory_mb, timeout_s   the context's attributes
@@ -12,6 +12,7 @@ imports anyway, are loaded first). The spec:
 
 import json
 import os
+import resource
 import sys
 import time
 
@@ -72,6 +73,8 @@ def main() -> None:
         "cold_cpu_ms": (cpu_served - cpu_started) * 1000,
         "warm_ms": warm_ms,
         "responses": [summary(response) for response in responses],
+        # Peak resident memory by the end (Linux reports KiB): what the function's memory must hold.
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "loaded": {name: name in sys.modules for name in spec.get("watch_modules", [])},
     }
     sys.stdout.flush()

@@ -156,6 +156,7 @@ def _metrics(report: dict[str, Any]) -> dict[str, float]:
         "cold_ms": report["cold_ms"],
         "cold_cpu_ms": report["cold_cpu_ms"],
         "warm_ms": warm[len(warm) // 2],
+        "max_rss_mb": report["max_rss_mb"],
     }
 
 
@@ -180,12 +181,23 @@ def report(results: dict[str, Samples], rounds: int) -> None:
                 f"{cold / bare:.2f}x / {cpu / bare_cpu:.2f}x",
                 fmt(cpu),
                 fmt(samples.median("warm_ms")),
+                fmt(samples.median("max_rss_mb"), 0),
             ]
         )
     print_table(
         f"api cold start: import + first request, ms (median of {rounds} fresh interpreters, quartiles); "
         "ratios on wall / CPU time",
-        ["case", "import", "first request", "cold start", "vs FastAPI", "vs bare", "CPU", "warm request"],
+        [
+            "case",
+            "import",
+            "first request",
+            "cold start",
+            "vs FastAPI",
+            "vs bare",
+            "CPU",
+            "warm request",
+            "peak RSS MB",
+        ],
         rows,
     )
     rows = []
@@ -200,11 +212,21 @@ def report(results: dict[str, Samples], rounds: int) -> None:
                 f"{fmt(samples.median('cold_ms'))} ({fmt(low, 0)}-{fmt(high, 0)})",
                 fmt(samples.median("cold_cpu_ms")),
                 fmt(samples.median("warm_ms")),
+                fmt(samples.median("max_rss_mb"), 0),
                 "yes" if max(samples.values["openai_imported"]) else "no",
             ]
         )
     print_table(
         f"worker cold start: import + first one-job batch, ms (median of {rounds}, quartiles)",
-        ["case", "import", "first batch", "cold start", "CPU", "warm batch", "openai SDK imported"],
+        [
+            "case",
+            "import",
+            "first batch",
+            "cold start",
+            "CPU",
+            "warm batch",
+            "peak RSS MB",
+            "openai SDK imported",
+        ],
         rows,
     )

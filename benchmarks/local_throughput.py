@@ -61,7 +61,7 @@ class LocalStack:
         )
         self.log_path = log_dir / f"local-run-{workers}.log"
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our interpreter, our module
+            self.process = subprocess.Popen(
                 [sys.executable, "-m", "local.run"],
                 cwd=REPO,
                 env=env,
@@ -115,7 +115,10 @@ def run_once(workers: int, jobs: int, job_paths: list[str], log_dir: Path) -> di
         stack.wait_until_serving()
         bodies = [(path, example_request(path)) for path in job_paths]
         with httpx.Client(
-            base_url=stack.url, headers={"X-API-Key": API_KEY}, timeout=30, limits=httpx.Limits(max_connections=32)
+            base_url=stack.url,
+            headers={"X-API-Key": API_KEY},
+            timeout=30,
+            limits=httpx.Limits(max_connections=32),
         ) as client:
 
             def submit(index: int) -> str:

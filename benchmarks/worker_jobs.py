@@ -137,7 +137,11 @@ def run_batches(stack: BenchStack, maker: JobMaker, rounds: int) -> dict[str, Sa
                 for report in (warm, cold):
                     if any(response != {"failed": 0} for response in report["responses"]):
                         raise RuntimeError(f"batch failed: {report['responses']}")
-                return {"warm_batch_ms": warm["warm_ms"][0], "cold_batch_ms": cold["cold_ms"]}
+                return {
+                    "warm_batch_ms": warm["warm_ms"][0],
+                    "cold_batch_ms": cold["cold_ms"],
+                    "max_rss_mb": max(warm["max_rss_mb"], cold["max_rss_mb"]),
+                }
 
             return measure
 
@@ -159,12 +163,13 @@ def report_batches(results: dict[str, Samples], rounds: int) -> None:
                 f"{sequential / warm:.1f}x",
                 fmt(cold / 1000, 2),
                 f"{sequential / cold:.1f}x",
+                fmt(samples.median("max_rss_mb"), 0),
             ]
         )
     print_table(
         f"a batch of {BATCH_SIZE} jobs, provider latency {LATENCY_SECONDS:g} s each, seconds "
         f"(median of {rounds}; sequential would take {sequential / 1000:g} s)",
-        ["case", "warm batch", "vs sequential", "cold batch (incl. init)", "vs sequential"],
+        ["case", "warm batch", "vs sequential", "cold batch (incl. init)", "vs sequential", "peak RSS MB"],
         rows,
     )
 

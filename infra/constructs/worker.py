@@ -18,6 +18,15 @@ from infra.constructs.python_function import PythonFunction
 
 HANDLER = "cv_jobs.worker.handler.lambda_handler"
 SERVICE_NAME = "cv-ai-jobs-worker"
+# From `make bench` (docs/performance.md): a batch of ten jobs with both provider SDKs loaded peaks
+# at about 140 MB, and a job spends nearly all its time waiting on the provider, so the GB-seconds
+# of that wait are the worker's cost. 512 MB keeps 3x headroom at half the price of 1024 MB; the
+# slower CPU share adds tens of milliseconds of our own work per job.
+MEMORY_MB = 512
+# Wait up to this long for a batch to fill: ten jobs share one invocation (they run concurrently,
+# so a full batch costs about one job's GB-seconds), at the price of at most this much added
+# latency on a job that takes the provider seconds to tens of seconds anyway.
+BATCHING_WINDOW = Duration.seconds(1)
 
 
 class Worker(Construct):
@@ -42,7 +51,7 @@ class Worker(Construct):
             service_name=SERVICE_NAME,
             description="Runs queued AI jobs with the user's key (BYOK) or the system key",
             timeout=Duration.seconds(config.worker_timeout_seconds),
-            memory_size=1024,
+            memory_size=MEMORY_MB,
             reserved_concurrent_executions=config.worker_reserved_concurrency,
             environment={
                 "JOBS_TABLE_NAME": table.table_name,
@@ -84,6 +93,7 @@ class Worker(Construct):
             event_sources.SqsEventSource(
                 queue,
                 batch_size=config.worker_batch_size,
+                max_batching_window=BATCHING_WINDOW,
                 max_concurrency=config.worker_max_concurrency,
                 # A failed record is retried alone; the rest of the batch is deleted.
                 report_batch_item_failures=True,

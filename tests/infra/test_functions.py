@@ -19,7 +19,7 @@ def _function(synth: Synth, name: str) -> Any:
     ("name", "handler", "memory"),
     [
         ("api", "cv_jobs.api.handler.lambda_handler", 512),
-        ("worker", "cv_jobs.worker.handler.lambda_handler", 1024),
+        ("worker", "cv_jobs.worker.handler.lambda_handler", 512),
     ],
 )
 def test_functions_run_python_3_14_on_arm64_with_their_handlers(
@@ -106,5 +106,7 @@ def test_worker_consumes_the_queue_reporting_partial_batch_failures(dev: Synth) 
     assert properties["EventSourceArn"] == {"Fn::GetAtt": [dev.logical_id(dev.stack.jobs_queue.queue), "Arn"]}
     assert properties["FunctionName"] == {"Ref": dev.logical_id(dev.stack.worker.function)}
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert properties["BatchSize"] == dev.config.worker_batch_size
+    assert properties["BatchSize"] == dev.config.worker_batch_size == 10
+    # Ten records fill one invocation; waiting a second for them is the price (docs/performance.md).
+    assert properties["MaximumBatchingWindowInSeconds"] == 1
     assert properties["ScalingConfig"] == {"MaximumConcurrency": dev.config.worker_max_concurrency}
