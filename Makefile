@@ -9,9 +9,10 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
-REQUIREMENTS := requirements.txt requirements-dev.txt functions/requirements-api.txt functions/requirements-worker.txt
+REQUIREMENTS := requirements.txt requirements-dev.txt functions/requirements-api.txt functions/requirements-worker.txt functions/requirements-authorizer.txt
 PYTHON_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+CHECKOV_STAMP := $(VENV)/checkov/.installed
 CLI := $(VENV)/bin/cvjobs
 
 export JSII_NODE := $(CURDIR)/node_modules/node/bin/node
@@ -32,7 +33,7 @@ help:
 	@echo "make models check the configured models with the providers (LOCAL_ENV=dev|prod; exit 1: act now)"
 	@echo "make openapi regenerate docs/openapi.json and the TypeScript types in clients/typescript/"
 
-setup: $(PYTHON_STAMP) $(NODE_STAMP) $(CLI) tools
+setup: $(PYTHON_STAMP) $(NODE_STAMP) $(CLI) $(CHECKOV_STAMP) tools
 
 # Command-line tools the README's examples (and their test) use. jq comes from the system's
 # packages: installed with apt where we may, otherwise one line says how.
@@ -63,6 +64,13 @@ $(PYTHON_STAMP): $(REQUIREMENTS)
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(UV) pip install --quiet --python $(PYTHON) -r requirements-dev.txt
+	touch $@
+
+# checkov pins its own boto3 (older than ours), so it lives in its own environment inside .venv;
+# tests/infra/test_security_scanners.py runs it on the synthesized templates.
+$(CHECKOV_STAMP): requirements-checkov.txt $(PYTHON_STAMP)
+	test -x $(VENV)/checkov/bin/python || $(PYTHON) -m venv $(VENV)/checkov
+	$(UV) pip install --quiet --python $(VENV)/checkov/bin/python -r requirements-checkov.txt
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json

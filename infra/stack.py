@@ -11,6 +11,7 @@ from constructs import Construct
 from infra.config import EnvironmentConfig
 from infra.constructs.api import JOB_PATHS, JobsApi
 from infra.constructs.byok_key import ByokKey
+from infra.constructs.identity import EndUserIdentity
 from infra.constructs.jobs_queue import JobsQueue
 from infra.constructs.jobs_table import JobsTable
 from infra.constructs.key_check import KeyCheck
@@ -58,6 +59,7 @@ class CvAiJobsStack(Stack):
             else None
         )
         self.key_check = KeyCheck(self, "KeyCheck", config=config)
+        self.identity = EndUserIdentity(self, "Identity", config=config) if config.identity else None
         self.api = JobsApi(
             self,
             "Api",
@@ -67,6 +69,7 @@ class CvAiJobsStack(Stack):
             byok_key=self.byok_key,
             key_check_function=self.key_check.function,
             budget_table=self.budget_table,
+            authorizer=self.identity.authorizer if self.identity else None,
             job_paths=job_paths,
         )
         self.web_acl = (

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from local.http_server import BackgroundHTTPServer, QuietHandler
 from local.lambda_context import ACCOUNT_ID, LambdaContext, new_context
-from local.routes import API_FUNCTION, KEY_CHECK_FUNCTION, Route, Routes
+from local.routes import API_FUNCTION, KEY_CHECK_FUNCTION, OPENAPI, Route, Routes
 
 STAGE = "local"
 PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024  # API Gateway's hard limit
@@ -79,6 +79,8 @@ ROUTE_NOT_FOUND = GatewayError(
     detail="The API has no such path, or no such method on it; GET /ai/openapi.json lists its routes.",
 )
 INVALID_API_KEY = GatewayError("INVALID_API_KEY", 403, "Forbidden", "ForbiddenException")
+# The Lambda authorizer refused the token (or none was sent), where identity is on.
+UNAUTHORIZED = GatewayError("UNAUTHORIZED", 401, "Unauthorized", "UnauthorizedException")
 REQUEST_TOO_LARGE = GatewayError("REQUEST_TOO_LARGE", 413, "Request Too Long", "RequestTooLargeException")
 # A function that raises or answers a malformed proxy response: 502 "Internal server error".
 INTEGRATION_FAILURE = GatewayError(
@@ -121,6 +123,7 @@ class LocalGateway(BackgroundHTTPServer):
         cors_origins: Iterable[str],
         job_paths: Iterable[str],
         api_keys: Iterable[str] = (),
+        authorizer_handler: ApiHandler | None = None,
         host: str = "127.0.0.1",
         port: int = 3000,
         function_name: str = "cv-ai-jobs-local-api",
@@ -131,6 +134,8 @@ class LocalGateway(BackgroundHTTPServer):
         # Every accepted key (LOCAL_API_KEYS), each a separate client with its own key id, as the
         # stack's API keys are; the id, never the key, owns the jobs it creates.
         self._key_ids = {key: local_api_key_id(key) for key in (api_key, *api_keys) if key}
+        # The stack's TOKEN authorizer on the job routes, where identity is on (cdk.json identity).
+        self._authorizer = authorizer_handler
         self._cors_origins = tuple(cors_origins)
         if not self._cors_origins:
             raise ValueError("at least one CORS origin is needed (the stack's config requires one)")
@@ -185,6 +190,11 @@ class LocalGateway(BackgroundHTTPServer):
 
         event = self._event(handler, route, parts.query, raw_body, request_id)
         event["requestContext"]["identity"].update(apiKey=presented, apiKeyId=self._key_ids[presented])
+        if self._authorizer is not None and route.function == API_FUNCTION and route.resource != OPENAPI:
+            principal = self._authorize(handler, method, parts.path)
+            if principal is None:
+                return self._gateway_error(handler, UNAUTHORIZED, request_id)
+            event["requestContext"]["authorizer"] = principal
         function = self._functions[route.function]
         context = new_context(
             function.name, memory_mb=function.memory_mb, timeout_seconds=function.timeout_seconds
@@ -202,6 +212,27 @@ class LocalGateway(BackgroundHTTPServer):
         ]
         handler.send(status, body, headers)
         return status
+
+    def _authorize(self, handler: _GatewayHandler, method: str, path: str) -> dict[str, Any] | None:
+        """Run the authorizer like API Gateway: no token, an exception or a policy that is not an
+        Allow all mean 401; otherwise its principal and context for the api's event."""
+        token = handler.headers.get("Authorization")
+        if not token or self._authorizer is None:
+            return None
+        event = {
+            "type": "TOKEN",
+            "authorizationToken": token,
+            "methodArn": f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:local/{STAGE}/{method}{path}",
+        }
+        context = new_context("cv-ai-jobs-local-authorizer", memory_mb=256, timeout_seconds=10)
+        try:
+            result = self._authorizer(event, context)
+            [statement] = result["policyDocument"]["Statement"]
+        except Exception:  # noqa: BLE001 - API Gateway answers 401 whatever the authorizer raised
+            return None
+        if statement.get("Effect") != "Allow":
+            return None
+        return {"principalId": result["principalId"], **(result.get("context") or {})}
 
     def _preflight(self, handler: _GatewayHandler, origin: str | None, request_id: str) -> int:
         # The stack's preflight is CDK's mock integration (no API key): it answers with the first

@@ -67,6 +67,11 @@ class UnsafeLoggingConfiguration(RuntimeError):
     """A setting that would write request events (keys, CVs) to the logs."""
 
 
+class PublicError(Exception):
+    """An error whose text is ours and fixed (e.g. an authorizer's "Unauthorized"): it leaves the
+    handler as it is, where any other exception is logged redacted and replaced."""
+
+
 def _forms(secret: str) -> set[str]:
     """The ways a secret shows up in text: as is, escaped by JSON or repr, URL-encoded, base64."""
     encoded = secret.encode("utf-8")
@@ -285,6 +290,8 @@ class _Logger(Logger):
                     keep_redacted(secret)
                 try:
                     return inner(event, context, *args, **more)
+                except PublicError:
+                    raise
                 except Exception as error:  # noqa: BLE001 - logged redacted, re-raised without text
                     self.exception("invocation failed", extra={"error_type": type(error).__name__})
                     raise RuntimeError(f"invocation failed ({type(error).__name__}); see the log") from None

@@ -97,6 +97,7 @@ class JobsApi(Construct):
         byok_key: ByokKey,
         key_check_function: lambda_.IFunction,
         budget_table: SystemBudgetTable | None = None,
+        authorizer: apigw.IAuthorizer | None = None,
         job_paths: Sequence[str] = JOB_PATHS,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -138,7 +139,7 @@ class JobsApi(Construct):
             budget_table.grant_spend(role)
 
         self.rest_api = self._rest_api(config)
-        self._routes(job_paths, key_check_function)
+        self._routes(job_paths, key_check_function, authorizer)
         self._gateway_responses(config)
         self.api_keys = self._api_keys_and_usage_plan(config)
         # The first key keeps the logical id the stack always had (a deploy does not replace it).
@@ -203,7 +204,12 @@ class JobsApi(Construct):
         )
         return rest_api
 
-    def _routes(self, job_paths: Sequence[str], key_check_function: lambda_.IFunction) -> None:
+    def _routes(
+        self,
+        job_paths: Sequence[str],
+        key_check_function: lambda_.IFunction,
+        authorizer: apigw.IAuthorizer | None = None,
+    ) -> None:
         for path in job_paths:
             # The contract's paths are lowercase words joined by hyphens (inject-keyword).
             if not re.fullmatch(r"[a-z]+(-[a-z]+)*", path):
@@ -212,9 +218,18 @@ class JobsApi(Construct):
         integration = apigw.LambdaIntegration(self.function, allow_test_invoke=False)
         ai = self.rest_api.root.add_resource("ai")
         jobs = ai.add_resource("jobs")
-        methods = [jobs.add_resource(path).add_method("POST", integration) for path in job_paths]
+        # With identity on, the job routes also need the end user's verified token (the user owns
+        # the job, cv_jobs.ownership); the document and the key check stay API key only.
+        job_methods = [
+            jobs.add_resource(path).add_method("POST", integration, authorizer=authorizer)
+            for path in job_paths
+        ]
         job = jobs.add_resource("{job_id}")
-        methods += [job.add_method("GET", integration), job.add_method("DELETE", integration)]
+        job_methods += [
+            job.add_method("GET", integration, authorizer=authorizer),
+            job.add_method("DELETE", integration, authorizer=authorizer),
+        ]
+        methods = [] if authorizer is not None else list(job_methods)
         methods.append(ai.add_resource(OPENAPI_PATH).add_method("GET", integration))
         key_check = apigw.LambdaIntegration(key_check_function, allow_test_invoke=False)
         methods.append(ai.add_resource("keys").add_resource("test").add_method("POST", key_check))
@@ -223,14 +238,15 @@ class JobsApi(Construct):
                 method,
                 "AwsSolutions-APIG4",
                 "Callers authorize with the API key (required on this method, bound to a usage "
-                "plan): the contract the existing frontend uses. Users bring provider keys, not "
-                "identities, so there is no IAM or Cognito caller to authorize.",
+                "plan): the contract the existing frontend uses. End-user identity is optional per "
+                "environment (cdk.json identity), and then only on the job routes.",
             )
+        for method in [*methods, *job_methods]:
             acknowledge(
                 method,
                 "AwsSolutions-COG4",
-                "No Cognito user pool: the frontend calls this API with an API key (the existing "
-                "contract); see the APIG4 acknowledgment.",
+                "No Cognito user pool: callers hold an API key, and where identity is on, a Lambda "
+                "authorizer verifies any OIDC issuer's tokens (infra/constructs/identity.py says why).",
             )
 
     def _gateway_responses(self, config: EnvironmentConfig) -> None:
