@@ -17,11 +17,11 @@ for _path in (Path(os.environ.get("BENCH_FUNCTIONS") or REPO / "functions"), REP
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from benchmarks import bundle_sizes, cold_start, local_throughput, worker_jobs  # noqa: E402
+from benchmarks import bundle_sizes, cold_start, cost_model, local_throughput, worker_jobs  # noqa: E402
 from benchmarks.harness import load_average  # noqa: E402
 from benchmarks.stack import bench_stack  # noqa: E402
 
-BENCHMARKS = ("cold", "overhead", "batches", "local", "bundles")
+BENCHMARKS = ("cold", "overhead", "batches", "cost", "local", "bundles")
 
 
 def main() -> int:
@@ -35,13 +35,15 @@ def main() -> int:
     with bench_stack() as stack:
         if "cold" in names:
             cold_start.report(cold_start.run(stack, args.rounds), args.rounds)
-        if {"overhead", "batches"} & set(names):
+        if {"overhead", "batches", "cost"} & set(names):
             maker = cold_start.JobMaker(stack)
             stack.drain()
         if "overhead" in names:
             worker_jobs.report_overhead(worker_jobs.run_overhead(stack, maker, 3), 3)
         if "batches" in names:
             worker_jobs.report_batches(worker_jobs.run_batches(stack, maker, 3), 3)
+        if "cost" in names:
+            cost_model.report(cost_model.run(stack))
     if "local" in names:
         # Its own stacks, one per run (each with its own moto and fakes).
         results = local_throughput.run(rounds=2, jobs=args.local_jobs, worker_counts=(1, 2, 4))

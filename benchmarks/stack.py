@@ -49,8 +49,19 @@ class BenchStack:
         return {**env, "PYTHONPATH": os.pathsep.join([functions, str(REPO)])}
 
     def drain(self) -> None:
-        """Empty the jobs queue (the api cases leave their jobs' messages there)."""
-        self.aws.client("sqs").purge_queue(QueueUrl=self.resources.queue_url)
+        """Empty the jobs queue (the api cases leave their jobs' messages there). Not PurgeQueue:
+        SQS allows one a minute."""
+        sqs = self.aws.client("sqs")
+        while True:
+            messages = sqs.receive_message(
+                QueueUrl=self.resources.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not messages:
+                return
+            sqs.delete_message_batch(
+                QueueUrl=self.resources.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
 
     def sqs_records(self, max_messages: int) -> list[dict[str, Any]]:
         """Take up to `max_messages` messages off the jobs queue (deleting them) as the records
