@@ -34,7 +34,7 @@ PRICES = {
     "logs_ingested_gb": 0.50,
     "xray_trace": 5.00 / 1e6,
 }
-ASSUMPTIONS = {
+ASSUMPTIONS: dict[str, Any] = {
     # Seconds the provider takes per job (all its calls), at the configured efforts and budgets.
     # Not measurable here (no network): replace with the ProviderLatency p50 of the dashboard.
     "provider_seconds": {

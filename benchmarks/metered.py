@@ -34,7 +34,7 @@ class _CountingStdout:
 
 
 _stdout = _CountingStdout(sys.stdout)
-sys.stdout = _stdout  # type: ignore[assignment]
+sys.stdout = _stdout
 _calls: Counter[str] = Counter()
 _lock = threading.Lock()
 _original_call = BaseClient._make_api_call
@@ -46,7 +46,7 @@ def _counted_call(self: BaseClient, operation: str, params: dict[str, Any]) -> A
     return _original_call(self, operation, params)
 
 
-BaseClient._make_api_call = _counted_call  # type: ignore[method-assign]
+BaseClient._make_api_call = _counted_call
 _target = importlib.import_module(os.environ["BENCH_TARGET"])
 
 
