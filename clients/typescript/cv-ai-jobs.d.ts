@@ -246,11 +246,11 @@ export interface components {
         Analysis: {
             committee_evaluation: components["schemas"]["EvaluationResult"];
         };
-        /** @description Bad BYOK headers, a body that is not a JSON object, or no BYOK headers where the environment requires them. */
+        /** @description Bad BYOK headers, a body that is not a JSON object (or not UTF-8), no BYOK headers where the environment requires them, or a malformed Idempotency-Key. */
         BadRequestBody: {
             error: {
                 /** @enum {string} */
-                code: "invalid_byok_headers" | "invalid_json" | "byok_required";
+                code: "invalid_byok_headers" | "invalid_json" | "byok_required" | "invalid_idempotency_key";
                 message: string;
             };
             /** @description A human-readable sentence. */
@@ -399,6 +399,16 @@ export interface components {
             /** @description A human-readable sentence. */
             detail: string;
         };
+        /** @description The Idempotency-Key was used for a different request (another body, job type or provider) by this client in the last 24 hours. */
+        IdempotencyConflictBody: {
+            error: {
+                /** @enum {string} */
+                code: "idempotency_key_reused";
+                message: string;
+            };
+            /** @description A human-readable sentence. */
+            detail: string;
+        };
         /** ImproveFromFeedbackRequest */
         ImproveFromFeedbackRequest: {
             /** Cv Json */
@@ -519,6 +529,8 @@ export interface components {
             usage?: components["schemas"]["Usage"];
             /** @description Worker attempts so far. */
             attempts: number;
+            /** @description Only while the job waits for another attempt (still `processing`). */
+            retry?: components["schemas"]["RetryNotice"];
         };
         JobAccepted: {
             /**
@@ -526,8 +538,8 @@ export interface components {
              * @description The job's id (a UUID).
              */
             job_id: string;
-            /** @constant */
-            status: "queued";
+            /** @description `queued`; on a retry with the same Idempotency-Key (Idempotent-Replayed: true), the job's status now. */
+            status: components["schemas"]["JobStatus"];
             job_type: components["schemas"]["JobType"];
             /**
              * Format: date-time
@@ -553,7 +565,7 @@ export interface components {
          * @description Why a job failed; see docs/api.md for what to do.
          * @enum {string}
          */
-        JobErrorCode: "invalid_api_key" | "insufficient_quota" | "rate_limited" | "provider_unavailable" | "timeout" | "content_blocked" | "output_truncated" | "invalid_model_output" | "model_not_found" | "provider_rejected_request" | "key_unsealing_failed" | "configuration_error" | "queue_unavailable" | "internal_error";
+        JobErrorCode: "invalid_api_key" | "insufficient_quota" | "rate_limited" | "provider_unavailable" | "timeout" | "content_blocked" | "output_truncated" | "invalid_model_output" | "model_not_found" | "provider_rejected_request" | "key_unsealing_failed" | "configuration_error" | "queue_unavailable" | "service_unavailable" | "job_stalled" | "internal_error";
         /** @description No such job (or it expired). */
         JobNotFoundBody: {
             error: {
@@ -726,6 +738,20 @@ export interface components {
             /** Section Type */
             section_type: string;
         };
+        /** @description The job is slow, not stuck: an attempt failed in a way another may cure. */
+        RetryNotice: {
+            /** @description Why the last attempt failed. */
+            code: components["schemas"]["JobErrorCode"];
+            /** @description The attempt that comes next. */
+            attempt: number;
+            /** @description Attempts a job gets in all. */
+            max_attempts: number;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due, at the earliest.
+             */
+            next_attempt_at: string;
+        };
         /** @description No such method and path. */
         RouteNotFoundBody: {
             error: {
@@ -736,7 +762,7 @@ export interface components {
             /** @description A human-readable sentence. */
             detail: string;
         };
-        /** @description The job could not be queued; it is failed. Submit it again. */
+        /** @description The job could not be created or queued; nothing will run (a recorded job is failed). Submit it again. */
         ServiceUnavailableBody: {
             error: {
                 /** @enum {string} */
@@ -823,7 +849,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description Bad BYOK headers, a body that is not a JSON object, or no BYOK headers where the environment requires them. */
+        /** @description Bad BYOK headers, a body that is not a JSON object (or not UTF-8), no BYOK headers where the environment requires them, or a malformed Idempotency-Key. */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -857,6 +883,15 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["RouteNotFoundBody"];
+            };
+        };
+        /** @description The Idempotency-Key was used for a different request (another body, job type or provider) by this client in the last 24 hours. */
+        IdempotencyConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IdempotencyConflictBody"];
             };
         };
         /** @description The body is over the service's limit (or API Gateway's 10 MB, REQUEST_TOO_LARGE). */
@@ -895,7 +930,7 @@ export interface components {
                 "application/json": components["schemas"]["InternalErrorBody"];
             };
         };
-        /** @description The job could not be queued; it is failed. Submit it again. */
+        /** @description The job could not be created or queued; nothing will run (a recorded job is failed). Submit it again. */
         ServiceUnavailable: {
             headers: {
                 [name: string]: unknown;
@@ -910,6 +945,8 @@ export interface components {
         UserProvider: "openai" | "gemini";
         /** @description Bring your own key: the provider API key (8-512 visible ASCII characters). Never stored or returned. Send X-User-Provider and X-User-Api-Key together, or neither (the service's own key). */
         UserApiKey: string;
+        /** @description Makes a retried POST safe: the same key with the same request, from the same API key, within 24 hours answers 202 with the same job (Idempotent-Replayed: true), queuing nothing; the same key with another request is a 409. A new UUID per new request will do. */
+        IdempotencyKey: string;
     };
     requestBodies: never;
     headers: never;
@@ -929,6 +966,7 @@ export type Experience = components['schemas']['Experience'];
 export type ExtractRequest = components['schemas']['ExtractRequest'];
 export type FieldProblem = components['schemas']['FieldProblem'];
 export type ForbiddenBody = components['schemas']['ForbiddenBody'];
+export type IdempotencyConflictBody = components['schemas']['IdempotencyConflictBody'];
 export type ImproveFromFeedbackRequest = components['schemas']['ImproveFromFeedbackRequest'];
 export type ImproveFromFeedbackResult = components['schemas']['ImproveFromFeedbackResult'];
 export type InjectKeywordRequest = components['schemas']['InjectKeywordRequest'];
@@ -953,6 +991,7 @@ export type RecommendRequest = components['schemas']['RecommendRequest'];
 export type RecommendResult = components['schemas']['RecommendResult'];
 export type RephraseRequest = components['schemas']['RephraseRequest'];
 export type RephraseResult = components['schemas']['RephraseResult'];
+export type RetryNotice = components['schemas']['RetryNotice'];
 export type RouteNotFoundBody = components['schemas']['RouteNotFoundBody'];
 export type ServiceUnavailableBody = components['schemas']['ServiceUnavailableBody'];
 export type Skills = components['schemas']['Skills'];
@@ -966,6 +1005,7 @@ export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseForbidden = components['responses']['Forbidden'];
 export type ResponseJobNotFound = components['responses']['JobNotFound'];
 export type ResponseRouteNotFound = components['responses']['RouteNotFound'];
+export type ResponseIdempotencyConflict = components['responses']['IdempotencyConflict'];
 export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge'];
 export type ResponseValidationFailed = components['responses']['ValidationFailed'];
 export type ResponseTooManyRequests = components['responses']['TooManyRequests'];
@@ -973,6 +1013,7 @@ export type ResponseInternalError = components['responses']['InternalError'];
 export type ResponseServiceUnavailable = components['responses']['ServiceUnavailable'];
 export type ParameterUserProvider = components['parameters']['UserProvider'];
 export type ParameterUserApiKey = components['parameters']['UserApiKey'];
+export type ParameterIdempotencyKey = components['parameters']['IdempotencyKey'];
 export type $defs = Record<string, never>;
 export interface operations {
     createExtractJob: {
@@ -983,6 +1024,8 @@ export interface operations {
                 "X-User-Provider"?: components["parameters"]["UserProvider"];
                 /** @description Bring your own key: the provider API key (8-512 visible ASCII characters). Never stored or returned. Send X-User-Provider and X-User-Api-Key together, or neither (the service's own key). */
                 "X-User-Api-Key"?: components["parameters"]["UserApiKey"];
+                /** @description Makes a retried POST safe: the same key with the same request, from the same API key, within 24 hours answers 202 with the same job (Idempotent-Replayed: true), queuing nothing; the same key with another request is a 409. A new UUID per new request will do. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -996,6 +1039,8 @@ export interface operations {
             /** @description Accepted and queued. */
             202: {
                 headers: {
+                    /** @description `true` when a retry with the same Idempotency-Key got its first try's job. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1004,6 +1049,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
@@ -1019,6 +1065,8 @@ export interface operations {
                 "X-User-Provider"?: components["parameters"]["UserProvider"];
                 /** @description Bring your own key: the provider API key (8-512 visible ASCII characters). Never stored or returned. Send X-User-Provider and X-User-Api-Key together, or neither (the service's own key). */
                 "X-User-Api-Key"?: components["parameters"]["UserApiKey"];
+                /** @description Makes a retried POST safe: the same key with the same request, from the same API key, within 24 hours answers 202 with the same job (Idempotent-Replayed: true), queuing nothing; the same key with another request is a 409. A new UUID per new request will do. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -1032,6 +1080,8 @@ export interface operations {
             /** @description Accepted and queued. */
             202: {
                 headers: {
+                    /** @description `true` when a retry with the same Idempotency-Key got its first try's job. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1040,6 +1090,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
@@ -1055,6 +1106,8 @@ export interface operations {
                 "X-User-Provider"?: components["parameters"]["UserProvider"];
                 /** @description Bring your own key: the provider API key (8-512 visible ASCII characters). Never stored or returned. Send X-User-Provider and X-User-Api-Key together, or neither (the service's own key). */
                 "X-User-Api-Key"?: components["parameters"]["UserApiKey"];
+                /** @description Makes a retried POST safe: the same key with the same request, from the same API key, within 24 hours answers 202 with the same job (Idempotent-Replayed: true), queuing nothing; the same key with another request is a 409. A new UUID per new request will do. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -1068,6 +1121,8 @@ export interface operations {
             /** @description Accepted and queued. */
             202: {
                 headers: {
+                    /** @description `true` when a retry with the same Idempotency-Key got its first try's job. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1076,6 +1131,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
@@ -1091,6 +1147,8 @@ export interface operations {
                 "X-User-Provider"?: components["parameters"]["UserProvider"];
                 /** @description Bring your own key: the provider API key (8-512 visible ASCII characters). Never stored or returned. Send X-User-Provider and X-User-Api-Key together, or neither (the service's own key). */
                 "X-User-Api-Key"?: components["parameters"]["UserApiKey"];
+                /** @description Makes a retried POST safe: the same key with the same request, from the same API key, within 24 hours answers 202 with the same job (Idempotent-Replayed: true), queuing nothing; the same key with another request is a 409. A new UUID per new request will do. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -1104,6 +1162,8 @@ export interface operations {
             /** @description Accepted and queued. */
             202: {
                 headers: {
+                    /** @description `true` when a retry with the same Idempotency-Key got its first try's job. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1112,6 +1172,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
@@ -1127,6 +1188,8 @@ export interface operations {
                 "X-User-Provider"?: components["parameters"]["UserProvider"];
                 /** @description Bring your own key: the provider API key (8-512 visible ASCII characters). Never stored or returned. Send X-User-Provider and X-User-Api-Key together, or neither (the service's own key). */
                 "X-User-Api-Key"?: components["parameters"]["UserApiKey"];
+                /** @description Makes a retried POST safe: the same key with the same request, from the same API key, within 24 hours answers 202 with the same job (Idempotent-Replayed: true), queuing nothing; the same key with another request is a 409. A new UUID per new request will do. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -1140,6 +1203,8 @@ export interface operations {
             /** @description Accepted and queued. */
             202: {
                 headers: {
+                    /** @description `true` when a retry with the same Idempotency-Key got its first try's job. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1148,6 +1213,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
@@ -1163,6 +1229,8 @@ export interface operations {
                 "X-User-Provider"?: components["parameters"]["UserProvider"];
                 /** @description Bring your own key: the provider API key (8-512 visible ASCII characters). Never stored or returned. Send X-User-Provider and X-User-Api-Key together, or neither (the service's own key). */
                 "X-User-Api-Key"?: components["parameters"]["UserApiKey"];
+                /** @description Makes a retried POST safe: the same key with the same request, from the same API key, within 24 hours answers 202 with the same job (Idempotent-Replayed: true), queuing nothing; the same key with another request is a 409. A new UUID per new request will do. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -1176,6 +1244,8 @@ export interface operations {
             /** @description Accepted and queued. */
             202: {
                 headers: {
+                    /** @description `true` when a retry with the same Idempotency-Key got its first try's job. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1184,6 +1254,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
@@ -1199,6 +1270,8 @@ export interface operations {
                 "X-User-Provider"?: components["parameters"]["UserProvider"];
                 /** @description Bring your own key: the provider API key (8-512 visible ASCII characters). Never stored or returned. Send X-User-Provider and X-User-Api-Key together, or neither (the service's own key). */
                 "X-User-Api-Key"?: components["parameters"]["UserApiKey"];
+                /** @description Makes a retried POST safe: the same key with the same request, from the same API key, within 24 hours answers 202 with the same job (Idempotent-Replayed: true), queuing nothing; the same key with another request is a 409. A new UUID per new request will do. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -1212,6 +1285,8 @@ export interface operations {
             /** @description Accepted and queued. */
             202: {
                 headers: {
+                    /** @description `true` when a retry with the same Idempotency-Key got its first try's job. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1220,6 +1295,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
@@ -1235,6 +1311,8 @@ export interface operations {
                 "X-User-Provider"?: components["parameters"]["UserProvider"];
                 /** @description Bring your own key: the provider API key (8-512 visible ASCII characters). Never stored or returned. Send X-User-Provider and X-User-Api-Key together, or neither (the service's own key). */
                 "X-User-Api-Key"?: components["parameters"]["UserApiKey"];
+                /** @description Makes a retried POST safe: the same key with the same request, from the same API key, within 24 hours answers 202 with the same job (Idempotent-Replayed: true), queuing nothing; the same key with another request is a 409. A new UUID per new request will do. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -1248,6 +1326,8 @@ export interface operations {
             /** @description Accepted and queued. */
             202: {
                 headers: {
+                    /** @description `true` when a retry with the same Idempotency-Key got its first try's job. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1256,6 +1336,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];

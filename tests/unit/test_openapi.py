@@ -94,13 +94,16 @@ def test_job_type_is_a_post_path_with_its_request_model(job_type: JobType[Any, A
         "/JobAccepted"
     )
     # And every refusal a create can meet is described
-    assert set(operation["responses"]) == {"202", "400", "403", "413", "422", "429", "500", "503"}
-    # And the BYOK headers are optional parameters
+    assert set(operation["responses"]) == {"202", "400", "403", "409", "413", "422", "429", "500", "503"}
+    # And the BYOK headers and the Idempotency-Key are optional parameters
     headers = [_component(doc, parameter["$ref"]) for parameter in operation["parameters"]]
     assert {(h["name"], h["in"], h["required"]) for h in headers} == {
         ("X-User-Provider", "header", False),
         ("X-User-Api-Key", "header", False),
+        ("Idempotency-Key", "header", False),
     }
+    # And a replayed 202 says so in a header
+    assert set(operation["responses"]["202"]["headers"]) == {"Idempotent-Replayed"}
 
 
 @pytest.mark.parametrize("job_type", REGISTERED)

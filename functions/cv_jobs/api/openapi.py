@@ -15,10 +15,12 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from cv_jobs.api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER
 from cv_jobs.api.openapi_schemas import (
     ERRORS,
     byok_parameters,
     error_components,
+    idempotency_parameter,
     job_schemas,
     key_check_schemas,
     ref,
@@ -42,7 +44,14 @@ docs/api.md."""
 
 # Refusals every method can meet (API Gateway's and the api's own).
 _ALWAYS = ("Forbidden", "TooManyRequests", "InternalError")
-_CREATE = ("BadRequest", "PayloadTooLarge", "ValidationFailed", "ServiceUnavailable", *_ALWAYS)
+_CREATE = (
+    "BadRequest",
+    "IdempotencyConflict",
+    "PayloadTooLarge",
+    "ValidationFailed",
+    "ServiceUnavailable",
+    *_ALWAYS,
+)
 _BY_ID = ("JobNotFound", *_ALWAYS)
 
 
@@ -128,7 +137,7 @@ def openapi_document() -> dict[str, Any]:
         "components": {
             "schemas": dict(sorted(schemas.items())),
             "responses": error_responses,
-            "parameters": byok_parameters(),
+            "parameters": {**byok_parameters(), **idempotency_parameter()},
             "securitySchemes": security_schemes(),
         },
     }
@@ -186,7 +195,17 @@ def _create(job_type: JobType[Any, Any], names: dict[type[BaseModel], str]) -> d
         ("202", "Accepted and queued.", "JobAccepted"),
         _CREATE,
     )
-    operation["parameters"] = [ref("parameters", "UserProvider"), ref("parameters", "UserApiKey")]
+    operation["parameters"] = [
+        ref("parameters", "UserProvider"),
+        ref("parameters", "UserApiKey"),
+        ref("parameters", "IdempotencyKey"),
+    ]
+    operation["responses"]["202"]["headers"] = {
+        REPLAYED_HEADER: {
+            "description": f"`true` when a retry with the same {IDEMPOTENCY_HEADER} got its first try's job.",
+            "schema": {"type": "string", "enum": ["true"]},
+        }
+    }
     operation["requestBody"] = {
         "required": True,
         "content": {"application/json": {"schema": schema_ref(names[job_type.request_model])}},

@@ -8,11 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from cv_jobs.api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER
+from cv_jobs.api.idempotency import MAX_KEY_LENGTH as MAX_IDEMPOTENCY_KEY_LENGTH
 from cv_jobs.byok import API_KEY_HEADER, MAX_KEY_LENGTH, MIN_KEY_LENGTH, PROVIDER_HEADER
 from cv_jobs.credentials import CredentialSource, Provider
 from cv_jobs.errors import (
     ByokHeaderError,
     ByokRequired,
+    IdempotencyKeyReused,
+    InvalidIdempotencyKey,
     InvalidJson,
     JobErrorCode,
     JobNotFound,
@@ -126,6 +130,8 @@ def job_schemas(job_type_names: list[str], result_refs: Mapping[str, str]) -> di
                 },
                 "usage": schema_ref("Usage") | {"description": "Set when succeeded."},
                 "attempts": {"type": "integer", "minimum": 0, "description": "Worker attempts so far."},
+                "retry": schema_ref("RetryNotice")
+                | {"description": "Only while the job waits for another attempt (still `processing`)."},
             },
             required=[
                 "job_id",
@@ -140,10 +146,30 @@ def job_schemas(job_type_names: list[str], result_refs: Mapping[str, str]) -> di
                 "attempts",
             ],
         ),
+        "RetryNotice": _object(
+            {
+                "code": schema_ref("JobErrorCode") | {"description": "Why the last attempt failed."},
+                "attempt": {"type": "integer", "minimum": 2, "description": "The attempt that comes next."},
+                "max_attempts": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Attempts a job gets in all.",
+                },
+                "next_attempt_at": _TIMESTAMP
+                | {"description": "When the next attempt is due, at the earliest."},
+            },
+            description="The job is slow, not stuck: an attempt failed in a way another may cure.",
+        ),
         "JobAccepted": _object(
             {
                 "job_id": _JOB_ID,
-                "status": {"type": "string", "const": JobStatus.QUEUED.value},
+                "status": schema_ref("JobStatus")
+                | {
+                    "description": (
+                        f"`queued`; on a retry with the same {IDEMPOTENCY_HEADER} ({REPLAYED_HEADER}: true), "
+                        "the job's status now."
+                    )
+                },
                 "job_type": schema_ref("JobType"),
                 "created_at": _TIMESTAMP,
             }
@@ -208,14 +234,22 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
     "BadRequest": (
         400,
         _error_body(
-            [ByokHeaderError.code, InvalidJson.code, ByokRequired.code],
-            "Bad BYOK headers, a body that is not a JSON object, or no BYOK headers where the "
-            "environment requires them.",
+            [ByokHeaderError.code, InvalidJson.code, ByokRequired.code, InvalidIdempotencyKey.code],
+            "Bad BYOK headers, a body that is not a JSON object (or not UTF-8), no BYOK headers where "
+            f"the environment requires them, or a malformed {IDEMPOTENCY_HEADER}.",
         ),
     ),
     "Forbidden": (403, _error_body(None, f"{_GATEWAY} (INVALID_API_KEY): X-API-Key missing or not valid.")),
     "JobNotFound": (404, _error_body([JobNotFound.code], "No such job (or it expired).")),
     "RouteNotFound": (404, _error_body([RouteNotFound.code], "No such method and path.")),
+    "IdempotencyConflict": (
+        409,
+        _error_body(
+            [IdempotencyKeyReused.code],
+            f"The {IDEMPOTENCY_HEADER} was used for a different request (another body, job type or "
+            "provider) by this client in the last 24 hours.",
+        ),
+    ),
     "PayloadTooLarge": (
         413,
         _error_body(
@@ -238,7 +272,11 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
     "InternalError": (500, _error_body(["internal_error"], "An unexpected error; try again later.")),
     "ServiceUnavailable": (
         503,
-        _error_body([ServiceUnavailable.code], "The job could not be queued; it is failed. Submit it again."),
+        _error_body(
+            [ServiceUnavailable.code],
+            "The job could not be created or queued; nothing will run (a recorded job is failed). "
+            "Submit it again.",
+        ),
     ),
 }
 
@@ -262,6 +300,28 @@ def error_components() -> tuple[dict[str, Any], dict[str, Any]]:
             "content": {"application/json": {"schema": schema_ref(f"{name}Body")}},
         }
     return schemas, responses
+
+
+def idempotency_parameter() -> dict[str, Any]:
+    return {
+        "IdempotencyKey": {
+            "name": IDEMPOTENCY_HEADER,
+            "in": "header",
+            "required": False,
+            "description": (
+                "Makes a retried POST safe: the same key with the same request, from the same API key, "
+                f"within 24 hours answers 202 with the same job ({REPLAYED_HEADER}: true), queuing "
+                "nothing; "
+                "the same key with another request is a 409. A new UUID per new request will do."
+            ),
+            "schema": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH,
+                "pattern": "^[!-~]+$",
+            },
+        }
+    }
 
 
 def byok_parameters() -> dict[str, Any]:
