@@ -7,7 +7,8 @@ With FAKE_LLM=1 the worker talks to local fake provider servers instead of OpenA
 
 Environment: LOCAL_ENV (cdk.json environment, default dev), LOCAL_API_PORT (3000), LOCAL_AWS_PORT
 (4566), LOCAL_API_KEY (local-dev-key), LOCAL_API_KEYS (more keys, comma-separated: each a separate
-client that sees only its own jobs), FAKE_LLM, OPENAI_API_KEY (the system key when not faking),
+client that sees only its own jobs), LOCAL_OIDC_ISSUER / LOCAL_OIDC_AUDIENCE (end-user identity with a
+test issuer; see _authorizer_handler), FAKE_LLM, OPENAI_API_KEY (the system key when not faking),
 OPENAI_BASE_URL / GEMINI_BASE_URL (provider endpoints when not faking), LOCAL_SQS_CAPTURE_FILE
 (append every received SQS message as JSON, for tests), LOCAL_RETRY_VISIBILITY_SECONDS (3),
 LOCAL_WORKER_PROCESSES (2; concurrent worker environments, at most the environment's maximum),
@@ -99,11 +100,11 @@ def function_environments(
         "SYSTEM_PATH_ENABLED": "true" if config.system_path_enabled else "false",
         "CORS_ALLOWED_ORIGINS": ",".join(config.cors_allowed_origins),
     }
+    if config.system_budget is not None:  # as infra/constructs/api.py
+        api.update(SYSTEM_BUDGET_TABLE_NAME=resources.budget_table_name, **config.system_budget.environment())
     worker = {
         **common,
         "POWERTOOLS_SERVICE_NAME": WORKER_SERVICE_NAME,
-    if config.system_budget is not None:  # as infra/constructs/api.py
-        api.update(SYSTEM_BUDGET_TABLE_NAME=resources.budget_table_name, **config.system_budget.environment())
         "SYSTEM_OPENAI_SECRET_ARN": resources.system_secret_arn,
         "OPENAI_MODEL": config.openai_model,
         "GEMINI_MODEL": config.gemini_model,
@@ -135,6 +136,25 @@ class _StartAborted(Exception):
 
 def _abort_start(*_: object) -> None:
     raise _StartAborted
+
+
+def _authorizer_handler(config: EnvironmentConfig) -> Any:
+    """The stack's authorizer, where identity is on: cdk.json's `identity`, or locally a test issuer
+    (LOCAL_OIDC_ISSUER, LOCAL_OIDC_AUDIENCE, optional LOCAL_OIDC_JWKS_URI; http on loopback is
+    allowed). It runs in this process, like the api."""
+    identity = config.identity
+    issuer = os.environ.get("LOCAL_OIDC_ISSUER") or (identity.issuer if identity else None)
+    if not issuer:
+        return None
+    os.environ["OIDC_ISSUER"] = issuer
+    audience = identity.audience if identity else ""
+    os.environ["OIDC_AUDIENCE"] = os.environ.get("LOCAL_OIDC_AUDIENCE") or audience
+    jwks_uri = os.environ.get("LOCAL_OIDC_JWKS_URI") or (identity.jwks_uri if identity else None)
+    if jwks_uri:
+        os.environ["OIDC_JWKS_URI"] = jwks_uri
+    from cv_jobs.identity.authorizer import lambda_handler
+
+    return lambda_handler
 
 
 def _log(line: str) -> None:
@@ -223,6 +243,7 @@ def main() -> int:
         # The key check runs in this process too, with the settings the stack gives its function
         # (its log lines carry the api's service name: one process, one logger).
         key_check_handler = make_handler(partial(KeyCheckSettings.model_validate, environments.key_check))
+        authorizer_handler = _authorizer_handler(config)
 
         # The worker is a separate function: its own processes, started with this environment.
         worker_processes = int(os.environ.get("LOCAL_WORKER_PROCESSES", "2"))
@@ -245,6 +266,8 @@ def main() -> int:
             api_handler=api_handler,
             key_check_handler=key_check_handler,
             api_key=api_key,
+            api_keys=more_api_keys,
+            authorizer_handler=authorizer_handler,
             cors_origins=config.cors_allowed_origins,
             job_paths=[job_type.path for job_type in JOB_TYPES],
             host=HOST,
@@ -290,7 +313,6 @@ def main() -> int:
     except _StartAborted:
         _log("[local] start-up interrupted; stopping...")
     finally:
-            api_keys=more_api_keys,
         for component in reversed(started):
             component.stop()
         if router is not None:

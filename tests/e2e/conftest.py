@@ -26,6 +26,7 @@ from local.fakes import FakeGeminiServer, FakeOpenAIServer
 from tests.e2e.job_runs import ExampleJobs, run_jobs
 from tests.e2e.support import (
     GATEWAY_API_KEY,
+    SECOND_CLIENT_API_KEY,
     REPO_ROOT,
     ROUTES,
     SHUTDOWN_TIMEOUT_SECONDS,
@@ -83,6 +84,8 @@ def local_stack(
             # the allowed origin onto this port).
             "LOCAL_PLAYGROUND_PORT": str(playground_port),
             "LOCAL_API_KEY": GATEWAY_API_KEY,
+            # A second client (tests/e2e/test_e2e_tenants.py): its own key id, its own jobs.
+            "LOCAL_API_KEYS": f"{GATEWAY_API_KEY},{SECOND_CLIENT_API_KEY}",
             "LOCAL_SQS_CAPTURE_FILE": str(capture_path),
             # The functions' JSON lines (the console shows one human line per event).
             "LOCAL_LOG_FILE": str(workdir / "local-run.jsonl"),

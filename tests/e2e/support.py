@@ -36,6 +36,7 @@ REVOKED_OPENAI_KEY = "sk-canary-revoked-0123456789abcdef"  # the OpenAI fake is 
 CANARY_KEYS = (OPENAI_BYOK_KEY, OPENAI_BYOK_KEY_2, GEMINI_BYOK_KEY, SYSTEM_KEY, REVOKED_OPENAI_KEY)
 
 GATEWAY_API_KEY = "e2e-gateway-api-key"
+SECOND_CLIENT_API_KEY = "e2e-second-client-api-key"
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
 STARTUP_TIMEOUT_SECONDS = 30
 SHUTDOWN_TIMEOUT_SECONDS = 15
@@ -236,7 +237,8 @@ class LocalStack:
         return [json.loads(line) for line in lines if line.strip()]
 
     def table_name(self) -> str:
-        (table,) = self.aws("dynamodb").list_tables()["TableNames"]
+        # The jobs table (the system path's budget table is the other one).
+        (table,) = [name for name in self.aws("dynamodb").list_tables()["TableNames"] if name.endswith("-jobs")]
         return str(table)
 
     def table_items(self) -> list[dict[str, Any]]:
