@@ -127,7 +127,8 @@ def test_only_the_lease_holder_writes(aws: Aws) -> None:
     now = time.time()
     stale = store.claim(job_id, model="m", lease_seconds=1, now=now)
     holder = store.claim(job_id, model="m", lease_seconds=120, now=now + 2)
-    assert stale is not None and holder is not None
+    assert stale is not None
+    assert holder is not None
     error = {"code": "internal_error", "message": "x"}
     # When the first attempt, late, tries every write it could make
     late_writes = {
@@ -140,7 +141,9 @@ def test_only_the_lease_holder_writes(aws: Aws) -> None:
     assert late_writes == dict.fromkeys(late_writes, False)
     item = job(aws, job_id)
     assert (item["status"], item["lease_token"]) == ("processing", holder.token)
-    assert "steps" not in item and "result" not in item and "retry" not in item
+    assert "steps" not in item
+    assert "result" not in item
+    assert "retry" not in item
     # And the holder's write lands
     assert store.succeed(job_id, holder, {"ok": True}, {"calls": 1}, now + 4)
     assert job(aws, job_id)["result"] == {"ok": True}
@@ -160,7 +163,8 @@ def test_cancel_wins_over_a_late_result(aws: Aws, providers: Providers) -> None:
     # Then the job stays cancelled and the late result is dropped, although the call was made
     item = job(aws, job_id)
     assert item["status"] == "cancelled"
-    assert "result" not in item and "usage" not in item
+    assert "result" not in item
+    assert "usage" not in item
     assert len(providers.openai.requests) == 1
 
 
