@@ -1,11 +1,12 @@
 """Injected AWS failures in local mode (`LOCAL_AWS_FAULTS=dynamodb:0.02,kms:0.01,sqs:0.01`).
 
-A botocore `before-call` hook on the default session fails that share of a service's calls, as a call
-fails once the SDK's own retries gave up: a throttling error, an internal error (both `ClientError`,
-with the service's own codes) or a connection error. It is installed only in the local api and worker
-processes, before their handlers build their clients (a client copies the session's hooks when it is
-made), so the emulator's provisioning and the local poller (Lambda's part) are never hit. Each failure
-is logged as a fault event (events.py) naming the job it was about.
+A botocore `before-call` hook fails that share of a service's calls, as a call fails once the SDK's
+own retries gave up: a throttling error, an internal error (both `ClientError`, with the service's own
+codes) or a connection error. It is installed only in the local api and worker processes, before their
+handlers build their clients, as one of botocore's built-in handlers: every botocore session made from
+then on carries it (the functions make their own sessions), none made before does, so the emulator's
+provisioning and the local poller (Lambda's part) are never hit. Each failure is logged as a fault
+event (events.py) naming the job it was about.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
+from botocore import handlers
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
@@ -79,11 +80,14 @@ class AwsFaultInjector:
         self._process = process
 
     def install(self, session: Any = None) -> None:
-        """Hook every service of the plan on `session` (default: boto3's default session, which
-        `boto3.client` and `boto3.resource` use)."""
-        target = session or boto3._get_default_session()
+        """Hook every service of the plan on `session` (a botocore session), or on every botocore
+        session made from now on in this process."""
         for service in self._plan.rates:
-            target.events.register(f"before-call.{_EVENT_IDS.get(service, service)}", self._before_call)
+            event = f"before-call.{_EVENT_IDS.get(service, service)}"
+            if session is not None:
+                session.register(event, self._before_call)
+            else:
+                handlers.BUILTIN_HANDLERS.append((event, self._before_call))
 
     def _before_call(self, *, model: Any, params: Mapping[str, Any], **_: Any) -> Any:
         service = model.service_model.endpoint_prefix

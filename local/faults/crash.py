@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import boto3
+from botocore import handlers
 
 from local.faults import events
 
@@ -40,9 +40,16 @@ class WorkerCrasher:
         self._job_ids: list[str] = []
 
     def install(self, session: Any = None) -> None:
-        target = session or boto3._get_default_session()
-        target.events.register("before-call.dynamodb.UpdateItem", self._before_write)
-        target.events.register("after-call.dynamodb.UpdateItem", self._after_write)
+        """Watch the writes of `session` (a botocore session), or of every session made from now on
+        (as aws.py does)."""
+        for event, hook in (
+            ("before-call.dynamodb.UpdateItem", self._before_write),
+            ("after-call.dynamodb.UpdateItem", self._after_write),
+        ):
+            if session is not None:
+                session.register(event, hook)
+            else:
+                handlers.BUILTIN_HANDLERS.append((event, hook))
 
     def wrap(self, handler: Handler) -> Handler:
         """The worker handler, doomed in `rate` of its invocations."""

@@ -1,0 +1,139 @@
+"""The local stack as a child process for the fault run: `python -m local.run` on free ports, told
+where the fake providers are (FAKE_LLM off: as far as the stack knows they are the real providers)
+and which faults to inject, its whole output kept in a log file, stopped with SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+
+from local.aws_emulator import FAKE_CREDENTIALS, REGION
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+API_KEY = "fault-run-gateway-key"
+_STARTUP_SECONDS = 60
+_SHUTDOWN_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class StackProcess:
+    workdir: Path
+    environment: Mapping[str, str]  # the fault settings, provider URLs and system key
+    api_port: int = field(default_factory=free_port)
+    aws_port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def aws_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.aws_port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "local-run.log"
+
+    @property
+    def capture_path(self) -> Path:
+        return self.workdir / "sqs-capture.jsonl"
+
+    def start(self) -> StackProcess:
+        env = {
+            name: value
+            for name, value in os.environ.items()
+            if name != "FAKE_LLM" and not name.startswith(("AWS_", "POWERTOOLS_", "LOCAL_", "FAKE_LLM_"))
+        }
+        env.update(
+            {
+                "LOCAL_ENV": "dev",
+                "LOCAL_API_PORT": str(self.api_port),
+                "LOCAL_AWS_PORT": str(self.aws_port),
+                "LOCAL_API_KEY": API_KEY,
+                "LOCAL_SQS_CAPTURE_FILE": str(self.capture_path),
+                # Every process's lines as they are (CloudWatch's view), all in this one log.
+                "LOCAL_LOG": "json",
+                "LOCAL_LOG_FILE": str(self.workdir / "local-run.jsonl"),
+                "PYTHONUNBUFFERED": "1",
+                **self.environment,
+            }
+        )
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "local.run"],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + _STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the local stack exited with {self.process.returncode}:\n{self.tail()}")
+            try:
+                # Any answer will do: the gateway starts only once the handlers are imported.
+                httpx.get(f"{self.api_url}/ai/jobs/ping", timeout=1)
+                return self
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the local stack was not serving after {_STARTUP_SECONDS} s:\n{self.tail()}")
+
+    def stop(self) -> int | None:
+        """SIGTERM, as Ctrl-C would; the exit code (None if it had to be killed)."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=_SHUTDOWN_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return None
+
+    def aws(self, service: str) -> Any:
+        """A client of the emulated AWS (this process has no fault hooks)."""
+        if service not in self._clients:
+            self._clients[service] = boto3.client(
+                service,
+                endpoint_url=self.aws_endpoint,
+                region_name=REGION,
+                **FAKE_CREDENTIALS,
+            )
+        return self._clients[service]
+
+    def queue_url(self, suffix: str) -> str:
+        urls = self.aws("sqs").list_queues()["QueueUrls"]
+        (url,) = [u for u in urls if u.endswith(suffix)]
+        return str(url)
+
+    def table_name(self) -> str:
+        names = self.aws("dynamodb").list_tables()["TableNames"]
+        (table,) = [name for name in names if name.endswith("-jobs")]
+        return str(table)
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:]) or "(no output)"
