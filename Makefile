@@ -18,7 +18,7 @@ CLI := $(VENV)/bin/cvjobs
 export JSII_NODE := $(CURDIR)/node_modules/node/bin/node
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup tools run test lint typecheck unit infra e2e bench synth diff deploy bootstrap destroy clean openapi models smoke
+.PHONY: help setup tools run test lint typecheck unit infra e2e bench synth diff deploy bootstrap destroy clean openapi models smoke faults
 
 help:
 	@echo "make run    set everything up and start the local stack (API on :3000, AWS on :4566)"
@@ -30,6 +30,7 @@ help:
 	@echo "make destroy delete one environment's stack (asks first; retained data stays)"
 	@echo "make bench  measure cold starts (vs twins), worker overhead and batches, local throughput, bundle sizes"
 	@echo "make smoke run every job type once against the real providers (OPENAI_API_KEY / GEMINI_API_KEY; skips without)"
+	@echo "make faults run 300 jobs through the local stack under provider faults, crashes and AWS failures; print the report"
 	@echo "make models check the configured models with the providers (LOCAL_ENV=dev|prod; exit 1: act now)"
 	@echo "make openapi regenerate docs/openapi.json and the TypeScript types in clients/typescript/"
 
@@ -108,6 +109,12 @@ bench: setup
 # through the local stack against the real providers; says it skipped when neither key is set.
 smoke: setup
 	$(PYTHON) -m local.smoke
+
+# The fault run (local/faults): every job type over both providers and the system path, with provider
+# faults, worker crashes, AWS failures, duplicate deliveries and repeated POSTs; prints the report and
+# exits 1 if an invariant broke. FAULTS_ARGS passes options (python -m local.faults --help).
+faults: setup
+	$(PYTHON) -m local.faults $(FAULTS_ARGS)
 
 # The stack's daily model check, here: keys from OPENAI_API_KEY / GEMINI_API_KEY where set.
 models: setup
