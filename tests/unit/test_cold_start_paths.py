@@ -46,9 +46,9 @@ def built_services(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     built: list[str] = []
     original = clients._build
 
-    def record(service: str) -> Any:
+    def record(service: str, *config: Any) -> Any:
         built.append(service)
-        return original(service)
+        return original(service, *config)
 
     monkeypatch.setattr(clients, "_build", record)
     return built
