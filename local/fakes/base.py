@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from local.fakes.faults import FaultDice, FaultPlan, FaultStats
@@ -65,8 +66,8 @@ class Reply:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one generation request got, and when the fake decided it (time.time(); a delayed reply
-    leaves later)."""
+    """What one generation request got, and when it arrived (time.time(): the call was under way
+    from then on, even if its caller died before the answer came)."""
 
     request: RecordedRequest
     status: int
@@ -231,6 +232,20 @@ class FakeProviderServer(BackgroundHTTPServer):
     def dice(self) -> FaultDice:
         return self._dice
 
+    def start(self) -> Self:
+        super().start()
+        server = self._server
+        if server is not None:
+            default = server.handle_error
+
+            def handle_error(request: Any, client_address: Any) -> None:
+                # A client killed mid-call (a crashed worker) resets its connections: not news.
+                if not isinstance(sys.exc_info()[1], ConnectionError):
+                    default(request, client_address)
+
+            server.handle_error = handle_error  # type: ignore[method-assign]
+        return self
+
     def stop(self) -> None:
         self._closing.set()
         super().stop()
@@ -239,6 +254,7 @@ class FakeProviderServer(BackgroundHTTPServer):
     # --- plumbing -------------------------------------------------------------------------------
 
     def _dispatch(self, handler: _Handler) -> None:
+        received = time.time()
         raw_body = handler.read_body()
         parts = urlsplit(handler.path)
         if handler.command == "GET" and parts.path == "/_fake/stats":
@@ -265,7 +281,7 @@ class FakeProviderServer(BackgroundHTTPServer):
             outcome = reply.outcome or ("answered" if reply.status == 200 else "refused")
             self._stats.count(outcome)
             with self._lock:
-                self._outcomes.append(Outcome(request, reply.status, outcome, time.time()))
+                self._outcomes.append(Outcome(request, reply.status, outcome, received))
         if reply.delay_seconds:
             self._closing.wait(reply.delay_seconds)
         payload = json.dumps(reply.body).encode()

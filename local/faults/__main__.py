@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duplicates", type=float, default=defaults.duplicate_share, help="share of jobs")
     parser.add_argument("--post-retries", type=float, default=defaults.post_retry_share, help="share of jobs")
     parser.add_argument("--workers", type=int, default=defaults.worker_processes)
+    parser.add_argument("--in-flight", type=int, default=defaults.in_flight, help="jobs open at once")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--settle-seconds", type=float, default=defaults.settle_seconds)
     parser.add_argument(
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         duplicate_share=args.duplicates,
         post_retry_share=args.post_retries,
         worker_processes=args.workers,
+        in_flight=args.in_flight,
         seed=args.seed,
         settle_seconds=args.settle_seconds,
         require_idempotency=not args.no_idempotency,

@@ -18,7 +18,9 @@ from boto3.dynamodb.types import TypeDeserializer
 from cv_jobs.job_types import BY_NAME
 from cv_jobs.job_types.schema import provider_schema
 from local.faults import events
-from local.faults.run import CANARY_KEYS, ROUTES, TERMINAL, FaultRunResult
+from local.faults.run import FaultRunResult
+from local.faults.stack import TERMINAL
+from local.faults.traffic import CANARY_KEYS, ROUTES
 
 _MARKER = re.compile(rb"fault-run-[0-9a-f]{32}")
 _DESERIALIZER = TypeDeserializer()

@@ -10,41 +10,22 @@ every record is terminal (a job that ended can pay for nothing more), or after `
 
 from __future__ import annotations
 
-import base64
-import json
 import random
-import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from cv_jobs.job_types import JOB_TYPES
-from local.examples import example_request
 from local.fakes import FakeGeminiServer, FakeOpenAIServer
 from local.fakes.faults import FaultPlan
-from local.faults.stack import API_KEY, StackProcess
+from local.faults.stack import TERMINAL, StackProcess
+from local.faults.traffic import SYSTEM_KEY, Client, Duplicator, Submission, Window, plan_submissions
 
 DEFAULT_PROVIDER_FAULTS = (
     "429:0.1,500:0.05,timeout:0.02,invalid_json:0.02,truncated:0.01,blocked:0.01,quota:0.01"
 )
 DEFAULT_AWS_FAULTS = "dynamodb:0.02,kms:0.01,sqs:0.01,secretsmanager:0.01"
-OPENAI_KEY = "sk-canary-faultrun-openai-0123456789abcdef"
-GEMINI_KEY = "AIza-canary-faultrun-gemini-0123456789"
-SYSTEM_KEY = "sk-canary-faultrun-system-0123456789abcdef"
-CANARY_KEYS = (OPENAI_KEY, GEMINI_KEY, SYSTEM_KEY)
-TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
-# A route: how a job is paid for (the user's key with a provider, or the system key).
-ROUTES: tuple[tuple[str, str, dict[str, str]], ...] = (
-    ("openai-byok", "openai", {"X-User-Provider": "openai", "X-User-Api-Key": OPENAI_KEY}),
-    ("gemini-byok", "gemini", {"X-User-Provider": "gemini", "X-User-Api-Key": GEMINI_KEY}),
-    ("system", "openai", {}),
-)
-_POST_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -60,25 +41,11 @@ class FaultRunConfig:
     worker_processes: int = 3
     seed: int = 1
     settle_seconds: float = 240.0
+    # Jobs open at once: a fault run, not a load test. A backlog the few local workers cannot clear
+    # within the sweeper's (locally seconds-long) margins would end jobs as job_stalled.
+    in_flight: int = 40
     # A POST repeated with the same Idempotency-Key must return the same job (a violation if not).
     require_idempotency: bool = True
-
-
-@dataclass
-class Submission:
-    job_type: str
-    path: str
-    route: str
-    provider: str
-    headers: dict[str, str]
-    marker: str
-    body: dict[str, Any]
-    idempotency_key: str = field(default_factory=lambda: f"fault-run-{uuid.uuid4()}")
-    job_id: str | None = None
-    statuses: list[int] = field(default_factory=list)  # every POST's status (0: no answer)
-    submitted_at: float = 0.0
-    retry_job_id: str | None = None  # what a deliberate second POST returned
-    duplicates_sent: int = 0
 
 
 @dataclass
@@ -95,127 +62,6 @@ class FaultRunResult:
     idempotency_honoured: bool | None
     stack_exit_code: int | None
     elapsed_seconds: float
-
-
-def plan_submissions(config: FaultRunConfig) -> list[Submission]:
-    """`jobs` submissions cycling over every job type and route, in a seeded random order."""
-    submissions = []
-    for index in range(config.jobs):
-        job_type = JOB_TYPES[index % len(JOB_TYPES)]
-        route, provider, headers = ROUTES[(index // len(JOB_TYPES)) % len(ROUTES)]
-        marker = f"fault-run-{uuid.uuid4().hex}"
-        body = example_request(job_type.path, marker=marker)
-        submissions.append(Submission(job_type.name, job_type.path, route, provider, headers, marker, body))
-    random.Random(config.seed).shuffle(submissions)
-    return submissions
-
-
-class _Client:
-    """The frontend's side: POST with retries under one Idempotency-Key; keeps what it was sent back."""
-
-    def __init__(self, api_url: str) -> None:
-        self._api_url = api_url
-        self._http = httpx.Client(timeout=30)
-        self._lock = threading.Lock()
-        self.texts: list[str] = []
-
-    def post(self, submission: Submission) -> tuple[int, str | None]:
-        headers = {
-            "X-API-Key": API_KEY,
-            "Idempotency-Key": submission.idempotency_key,
-            **submission.headers,
-        }
-        url = f"{self._api_url}/ai/jobs/{submission.path}"
-        pause = 0.2
-        for attempt in range(_POST_ATTEMPTS):
-            try:
-                response = self._http.post(url, json=submission.body, headers=headers)
-            except httpx.TransportError:
-                status, job_id = 0, None
-            else:
-                self._keep(response)
-                status = response.status_code
-                job_id = response.json().get("job_id") if status in (200, 201, 202) else None
-            submission.statuses.append(status)
-            # Retried as a frontend would after a server error or a lost answer; never a refusal.
-            if status not in (0, 500, 502, 503, 504) or attempt == _POST_ATTEMPTS - 1:
-                return status, job_id
-            time.sleep(pause)
-            pause *= 2
-        return 0, None
-
-    def _keep(self, response: httpx.Response) -> None:
-        with self._lock:
-            self.texts.append(response.text)
-            self.texts.append(json.dumps(response.headers.multi_items()))
-
-    def close(self) -> None:
-        self._http.close()
-
-
-class _Duplicator(threading.Thread):
-    """Sends a copy of chosen jobs' SQS messages (as captured when first delivered), some at once
-    (the first attempt still holds the job), some a few seconds later."""
-
-    def __init__(self, stack: StackProcess, chosen: dict[str, Submission], seed: int) -> None:
-        super().__init__(name="Duplicator", daemon=True)
-        self._stack = stack
-        self._chosen = chosen  # job id -> submission
-        self._random = random.Random(seed)
-        self._stopping = threading.Event()
-        self._offset = 0
-        self._pending: list[tuple[float, Submission, dict[str, Any]]] = []
-
-    def choose(self, submission: Submission) -> None:
-        """Send a copy of this accepted job's message once it is first delivered."""
-        if submission.job_id:
-            self._chosen[submission.job_id] = submission
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self.is_alive():
-            self.join(timeout=10)
-
-    def run(self) -> None:
-        queue_url = self._stack.queue_url("-jobs")
-        sqs = self._stack.aws("sqs")
-        while not self._stopping.wait(0.3):
-            now = time.monotonic()
-            for message in self._new_captures():
-                # One copy per chosen job (the copy itself is delivered with receive count 1 too).
-                submission = self._chosen.pop(json.loads(message["body"]).get("job_id"), None)
-                if submission is not None:
-                    delay = 0.0 if self._random.random() < 0.5 else self._random.uniform(1, 6)
-                    self._pending.append((now + delay, submission, message))
-            due = [entry for entry in self._pending if entry[0] <= now]
-            self._pending = [entry for entry in self._pending if entry[0] > now]
-            for _, submission, message in due:
-                sqs.send_message(QueueUrl=queue_url, MessageBody=message["body"], **_attributes(message))
-                submission.duplicates_sent += 1
-
-    def _new_captures(self) -> list[dict[str, Any]]:
-        path = self._stack.capture_path
-        if not path.exists():
-            return []
-        with path.open("rb") as capture:
-            capture.seek(self._offset)
-            data = capture.read()
-        complete = data[: data.rfind(b"\n") + 1]
-        self._offset += len(complete)
-        return [json.loads(line) for line in complete.decode().splitlines() if line.strip()]
-
-
-def _attributes(message: dict[str, Any]) -> dict[str, Any]:
-    attributes = {}
-    for name, value in message["messageAttributes"].items():
-        if "binaryValue" in value:
-            attributes[name] = {
-                "DataType": value["dataType"],
-                "BinaryValue": base64.b64decode(value["binaryValue"]),
-            }
-        else:
-            attributes[name] = {"DataType": value["dataType"], "StringValue": value["stringValue"]}
-    return {"MessageAttributes": attributes} if attributes else {}
 
 
 def run_faults(config: FaultRunConfig, workdir: Path, log: Any = print) -> FaultRunResult:
@@ -240,21 +86,19 @@ def run_faults(config: FaultRunConfig, workdir: Path, log: Any = print) -> Fault
             },
         ).start()
         log(f"[faults] local stack up at {stack.api_url}; submitting {config.jobs} jobs")
-        submissions = plan_submissions(config)
-        client = _Client(stack.api_url)
-        duplicator = _Duplicator(stack, {}, config.seed)
+        submissions = plan_submissions(config.jobs, config.seed)
+        client = Client(stack.api_url)
+        duplicator = Duplicator(stack, {}, config.seed)
         duplicator.start()
         honoured: list[bool] = []
         exit_code: int | None = None
         try:
-            _submit(submissions, client, duplicator, config, rng, honoured)
+            _submit(submissions, client, duplicator, config, rng, honoured, Window(stack, config.in_flight))
             log(f"[faults] {sum(1 for s in submissions if s.job_id)} accepted; waiting for every job to end")
             _settle(stack, submissions, config.settle_seconds, log)
             duplicator.stop()
-            items = _scan(stack)
-            queues = {
-                name: _peek(stack, suffix) for name, suffix in (("queue", "-jobs"), ("dlq", "-jobs-dlq"))
-            }
+            items = stack.scan()
+            queues = {name: stack.peek(suffix) for name, suffix in (("queue", "-jobs"), ("dlq", "-jobs-dlq"))}
         finally:
             duplicator.stop()
             client.close()
@@ -277,19 +121,23 @@ def run_faults(config: FaultRunConfig, workdir: Path, log: Any = print) -> Fault
 
 def _submit(
     submissions: list[Submission],
-    client: _Client,
-    duplicator: _Duplicator,
+    client: Client,
+    duplicator: Duplicator,
     config: FaultRunConfig,
     rng: random.Random,
     honoured: list[bool],
+    window: Window,
 ) -> None:
     duplicate = {id(s) for s in submissions if rng.random() < config.duplicate_share}
     retry = {id(s) for s in submissions if rng.random() < config.post_retry_share}
 
     def submit(submission: Submission) -> None:
+        window.wait()
         submission.submitted_at = time.time()
         status, job_id = client.post(submission)
         submission.job_id = job_id if status in (200, 201, 202) else None
+        if submission.job_id:
+            window.accepted(submission.job_id)
         if id(submission) in duplicate:
             duplicator.choose(submission)
         # A second POST as a frontend sends after a lost answer; stopped once the api shows it
@@ -307,7 +155,7 @@ def _settle(stack: StackProcess, submissions: list[Submission], settle_seconds: 
     deadline = time.monotonic() + settle_seconds
     last_report = 0.0
     while time.monotonic() < deadline:
-        statuses = {item["job_id"]["S"]: item["status"]["S"] for item in _scan(stack, brief=True)}
+        statuses = {item["job_id"]["S"]: item["status"]["S"] for item in stack.scan(brief=True)}
         open_jobs = [job for job, status in statuses.items() if status not in TERMINAL]
         missing = accepted - set(statuses)
         # Done once every record is terminal: no job can pay for a step any more, and a message
@@ -315,41 +163,7 @@ def _settle(stack: StackProcess, submissions: list[Submission], settle_seconds: 
         if not open_jobs and not missing:
             return
         if time.monotonic() - last_report > 10:
-            log(f"[faults] {len(open_jobs)} jobs not finished, {_queue_depth(stack)} messages on the queue")
+            log(f"[faults] {len(open_jobs)} jobs not finished, {stack.queue_depth()} messages on the queue")
             last_report = time.monotonic()
         time.sleep(1)
     log(f"[faults] stopped waiting after {settle_seconds:.0f} s")
-
-
-def _scan(stack: StackProcess, *, brief: bool = False) -> list[dict[str, Any]]:
-    dynamodb = stack.aws("dynamodb")
-    options: dict[str, Any] = {"TableName": stack.table_name(), "ConsistentRead": True}
-    if brief:
-        options |= {"ProjectionExpression": "job_id, #s", "ExpressionAttributeNames": {"#s": "status"}}
-    items: list[dict[str, Any]] = []
-    for page in dynamodb.get_paginator("scan").paginate(**options):
-        items.extend(page["Items"])
-    return items
-
-
-def _queue_depth(stack: StackProcess) -> int:
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    attributes = stack.aws("sqs").get_queue_attributes(
-        QueueUrl=stack.queue_url("-jobs"), AttributeNames=names
-    )
-    return sum(int(attributes["Attributes"].get(name, 0)) for name in names)
-
-
-def _peek(stack: StackProcess, suffix: str) -> list[dict[str, Any]]:
-    """What is left on a queue, read without taking it (visibility 0)."""
-    sqs, url = stack.aws("sqs"), stack.queue_url(suffix)
-    seen: dict[str, dict[str, Any]] = {}
-    for _ in range(20):
-        messages = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
-        ).get("Messages", [])
-        new = [m for m in messages if m["MessageId"] not in seen]
-        if not new:
-            break
-        seen.update((m["MessageId"], m) for m in new)
-    return list(seen.values())

@@ -22,6 +22,7 @@ from local.aws_emulator import FAKE_CREDENTIALS, REGION
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "fault-run-gateway-key"
+TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 _STARTUP_SECONDS = 60
 _SHUTDOWN_SECONDS = 30
 
@@ -131,6 +132,38 @@ class StackProcess:
         names = self.aws("dynamodb").list_tables()["TableNames"]
         (table,) = [name for name in names if name.endswith("-jobs")]
         return str(table)
+
+    def scan(self, *, brief: bool = False) -> list[dict[str, Any]]:
+        """The jobs table (DynamoDB JSON); `brief`: job id and status only."""
+        dynamodb = self.aws("dynamodb")
+        options: dict[str, Any] = {"TableName": self.table_name(), "ConsistentRead": True}
+        if brief:
+            options |= {"ProjectionExpression": "job_id, #s", "ExpressionAttributeNames": {"#s": "status"}}
+        items: list[dict[str, Any]] = []
+        for page in dynamodb.get_paginator("scan").paginate(**options):
+            items.extend(page["Items"])
+        return items
+
+    def queue_depth(self) -> int:
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        attributes = self.aws("sqs").get_queue_attributes(
+            QueueUrl=self.queue_url("-jobs"), AttributeNames=names
+        )
+        return sum(int(attributes["Attributes"].get(name, 0)) for name in names)
+
+    def peek(self, suffix: str) -> list[dict[str, Any]]:
+        """What is left on a queue, read without taking it (visibility 0)."""
+        sqs, url = self.aws("sqs"), self.queue_url(suffix)
+        seen: dict[str, dict[str, Any]] = {}
+        for _ in range(20):
+            messages = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
+            ).get("Messages", [])
+            new = [m for m in messages if m["MessageId"] not in seen]
+            if not new:
+                break
+            seen.update((m["MessageId"], m) for m in new)
+        return list(seen.values())
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
