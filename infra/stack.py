@@ -144,5 +144,8 @@ class CvAiJobsStack(Stack):
             "DashboardUrl": (self.monitoring.dashboard_url, "CloudWatch dashboard of this environment"),
             "AlarmTopicArn": (self.alarm_topic.topic.topic_arn, "SNS topic every alarm notifies"),
         }
+        # Every API key after the first (cdk.json apiKeys), by name.
+        for name, api_key in list(self.api.api_keys.items())[1:]:
+            outputs[f"ApiKeyId{name.replace('-', '')}"] = (api_key.key_id, f"API key id of {name!r}")
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)

@@ -815,8 +815,18 @@ export interface components {
             /** Company */
             company: string;
         };
-        /** @description Refused by API Gateway before the service; `code` is the gateway's response type (THROTTLED or QUOTA_EXCEEDED): the API key's rate or daily quota. */
+        /** @description `system_budget_exhausted`: today's budget of jobs on the service's key is spent (for the environment, this API key or this user); send your own key or wait for `Retry-After` seconds. Otherwise refused by API Gateway before the service; `code` is the gateway's response type (THROTTLED or QUOTA_EXCEEDED: the API key's rate or daily quota) or the web ACL's (`rate_limited`: too many requests from one address). */
         TooManyRequestsBody: {
+            error: {
+                /** @enum {string} */
+                code: "system_budget_exhausted" | "THROTTLED" | "QUOTA_EXCEEDED" | "rate_limited";
+                message: string;
+            };
+            /** @description A human-readable sentence. */
+            detail: string;
+        };
+        /** @description Refused by API Gateway before the service; `code` is the gateway's response type (UNAUTHORIZED): where the environment turns on end-user identity, the job routes need `Authorization: Bearer <the user's OIDC token>`, and this one is missing, expired or not for this API. */
+        UnauthorizedBody: {
             error: {
                 code: string;
                 message: string;
@@ -912,9 +922,20 @@ export interface components {
                 "application/json": components["schemas"]["ValidationFailedBody"];
             };
         };
-        /** @description Refused by API Gateway before the service; `code` is the gateway's response type (THROTTLED or QUOTA_EXCEEDED): the API key's rate or daily quota. */
+        /** @description Refused by API Gateway before the service; `code` is the gateway's response type (UNAUTHORIZED): where the environment turns on end-user identity, the job routes need `Authorization: Bearer <the user's OIDC token>`, and this one is missing, expired or not for this API. */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UnauthorizedBody"];
+            };
+        };
+        /** @description `system_budget_exhausted`: today's budget of jobs on the service's key is spent (for the environment, this API key or this user); send your own key or wait for `Retry-After` seconds. Otherwise refused by API Gateway before the service; `code` is the gateway's response type (THROTTLED or QUOTA_EXCEEDED: the API key's rate or daily quota) or the web ACL's (`rate_limited`: too many requests from one address). */
         TooManyRequests: {
             headers: {
+                /** @description Seconds to wait (with `system_budget_exhausted`: until the next UTC day). */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -999,6 +1020,7 @@ export type TailorRequest = components['schemas']['TailorRequest'];
 export type TailorResult = components['schemas']['TailorResult'];
 export type TargetJob = components['schemas']['TargetJob'];
 export type TooManyRequestsBody = components['schemas']['TooManyRequestsBody'];
+export type UnauthorizedBody = components['schemas']['UnauthorizedBody'];
 export type Usage = components['schemas']['Usage'];
 export type ValidationFailedBody = components['schemas']['ValidationFailedBody'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
@@ -1008,6 +1030,7 @@ export type ResponseRouteNotFound = components['responses']['RouteNotFound'];
 export type ResponseIdempotencyConflict = components['responses']['IdempotencyConflict'];
 export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge'];
 export type ResponseValidationFailed = components['responses']['ValidationFailed'];
+export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponseTooManyRequests = components['responses']['TooManyRequests'];
 export type ResponseInternalError = components['responses']['InternalError'];
 export type ResponseServiceUnavailable = components['responses']['ServiceUnavailable'];
@@ -1048,6 +1071,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1089,6 +1113,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1130,6 +1155,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1171,6 +1197,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1212,6 +1239,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1253,6 +1281,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1294,6 +1323,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1335,6 +1365,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["IdempotencyConflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1365,6 +1396,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["JobNotFound"];
             429: components["responses"]["TooManyRequests"];
@@ -1392,6 +1424,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobCancelled"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["JobNotFound"];
             429: components["responses"]["TooManyRequests"];

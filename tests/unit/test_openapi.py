@@ -94,7 +94,8 @@ def test_job_type_is_a_post_path_with_its_request_model(job_type: JobType[Any, A
         "/JobAccepted"
     )
     # And every refusal a create can meet is described
-    assert set(operation["responses"]) == {"202", "400", "403", "409", "413", "422", "429", "500", "503"}
+    # (401 where the environment turns on end-user identity)
+    assert set(operation["responses"]) == {"202", "400", "401", "403", "409", "413", "422", "429", "500", "503"}
     # And the BYOK headers and the Idempotency-Key are optional parameters
     headers = [_component(doc, parameter["$ref"]) for parameter in operation["parameters"]]
     assert {(h["name"], h["in"], h["required"]) for h in headers} == {
@@ -148,7 +149,7 @@ def test_operation_ids_are_unique_and_every_operation_needs_the_api_key() -> Non
 def test_job_lookup_cancel_and_document_paths() -> None:
     paths = document()["paths"]
     by_id = paths["/ai/jobs/{job_id}"]
-    assert set(by_id["get"]["responses"]) == {"200", "403", "404", "429", "500"}
+    assert set(by_id["get"]["responses"]) == {"200", "401", "403", "404", "429", "500"}
     assert by_id["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Job")
     assert by_id["delete"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/JobCancelled"

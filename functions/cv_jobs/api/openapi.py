@@ -38,21 +38,24 @@ until its status is final, read `result` (or `error`).
 
 Every request carries the environment's API key in `X-API-Key`. A job runs with the service's own \
 key, or with the user's own provider key (BYOK) when both `X-User-Provider` and `X-User-Api-Key` \
-are sent. Every error body is `{"error": {"code", "message"}, "detail"}` (422s add `fields`); an \
-unknown method or path is a 404 with code `route_not_found`. The contract for frontend developers: \
-docs/api.md."""
+are sent; jobs on the service's key are limited per day (429 `system_budget_exhausted`). A job \
+belongs to the API key that created it (and, where the environment turns on end-user identity, to \
+the user whose `Authorization: Bearer` token created it): anyone else gets 404 for it. Every error \
+body is `{"error": {"code", "message"}, "detail"}` (422s add `fields`); an unknown method or path is \
+a 404 with code `route_not_found`. The contract for frontend developers: docs/api.md."""
 
 # Refusals every method can meet (API Gateway's and the api's own).
 _ALWAYS = ("Forbidden", "TooManyRequests", "InternalError")
 _CREATE = (
     "BadRequest",
+    "Unauthorized",
     "IdempotencyConflict",
     "PayloadTooLarge",
     "ValidationFailed",
     "ServiceUnavailable",
     *_ALWAYS,
 )
-_BY_ID = ("JobNotFound", *_ALWAYS)
+_BY_ID = ("Unauthorized", "JobNotFound", *_ALWAYS)
 
 
 def openapi_document() -> dict[str, Any]:

@@ -24,6 +24,7 @@ from cv_jobs.errors import (
     RequestValidationFailed,
     RouteNotFound,
     ServiceUnavailable,
+    SystemBudgetExhausted,
 )
 from cv_jobs.jobs import JobStatus
 
@@ -265,9 +266,25 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
             with_fields=True,
         ),
     ),
+    "Unauthorized": (
+        401,
+        _error_body(
+            None,
+            f"{_GATEWAY} (UNAUTHORIZED): where the environment turns on end-user identity, the job "
+            "routes need `Authorization: Bearer <the user's OIDC token>`, and this one is missing, "
+            "expired or not for this API.",
+        ),
+    ),
     "TooManyRequests": (
         429,
-        _error_body(None, f"{_GATEWAY} (THROTTLED or QUOTA_EXCEEDED): the API key's rate or daily quota."),
+        _error_body(
+            [SystemBudgetExhausted.code, "THROTTLED", "QUOTA_EXCEEDED", "rate_limited"],
+            "`system_budget_exhausted`: today's budget of jobs on the service's key is spent (for the "
+            "environment, this API key or this user); send your own key or wait for `Retry-After` "
+            f"seconds. Otherwise {_GATEWAY[0].lower()}{_GATEWAY[1:]} (THROTTLED or QUOTA_EXCEEDED: the "
+            "API key's rate or daily quota) or the web ACL's (`rate_limited`: too many requests from "
+            "one address).",
+        ),
     ),
     "InternalError": (500, _error_body(["internal_error"], "An unexpected error; try again later.")),
     "ServiceUnavailable": (
@@ -299,6 +316,12 @@ def error_components() -> tuple[dict[str, Any], dict[str, Any]]:
             "description": schema["description"],
             "content": {"application/json": {"schema": schema_ref(f"{name}Body")}},
         }
+    responses["TooManyRequests"]["headers"] = {
+        "Retry-After": {
+            "description": "Seconds to wait (with `system_budget_exhausted`: until the next UTC day).",
+            "schema": {"type": "string"},
+        }
+    }
     return schemas, responses
 
 
