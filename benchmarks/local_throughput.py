@@ -2,8 +2,9 @@
 FAKE_LLM=1 (zero-latency fakes), and how it scales with LOCAL_WORKER_PROCESSES.
 
 Each run starts a fresh local stack, submits N jobs over HTTP from a pool of client threads, then
-reads the table until every job is terminal. End to end = N / (first submit -> last job done);
-accepted = N / (first submit -> last 202).
+reads the table until every job is terminal. End to end = jobs succeeded / (first submit -> last job done);
+accepted = 202s / (first submit -> last answer). Refusals (a 503 when the emulated SQS times out under
+load) are counted, not retried.
 """
 
 from __future__ import annotations
@@ -121,17 +122,21 @@ def run_once(workers: int, jobs: int, job_paths: list[str], log_dir: Path) -> di
             limits=httpx.Limits(max_connections=32),
         ) as client:
 
-            def submit(index: int) -> str:
+            def submit(index: int) -> str | None:
                 path, body = bodies[index % len(bodies)]
-                response = client.post(f"/ai/jobs/{path}", json=body)
-                if response.status_code != 202:
-                    raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
-                return str(response.json()["job_id"])
+                try:
+                    response = client.post(f"/ai/jobs/{path}", json=body)
+                except httpx.TransportError:
+                    return None
+                # A refusal (say 503 when the emulated SQS times out under load) is counted, not fatal.
+                return str(response.json()["job_id"]) if response.status_code == 202 else None
 
             started = time.monotonic()
             with ThreadPoolExecutor(CLIENT_THREADS) as pool:
-                job_ids = set(pool.map(submit, range(jobs)))
+                submitted = list(pool.map(submit, range(jobs)))
             accepted = time.monotonic() - started
+            job_ids = {job_id for job_id in submitted if job_id is not None}
+            refused = jobs - len(job_ids)
         while True:
             statuses = stack.statuses()
             done = [job for job in job_ids if statuses.get(job) in TERMINAL]
@@ -142,7 +147,12 @@ def run_once(workers: int, jobs: int, job_paths: list[str], log_dir: Path) -> di
             time.sleep(0.1)
         elapsed = time.monotonic() - started
         failed = sum(statuses[job] != "succeeded" for job in job_ids)
-        return {"jobs_per_s": jobs / elapsed, "accepted_per_s": jobs / accepted, "failed": failed}
+        return {
+            "jobs_per_s": (len(job_ids) - failed) / elapsed,
+            "accepted_per_s": len(job_ids) / accepted,
+            "failed": failed,
+            "refused": refused,
+        }
     finally:
         stack.stop()
 
@@ -171,10 +181,11 @@ def report(results: dict[str, Samples], rounds: int, jobs: int) -> None:
                 f"**{fmt(samples.median('jobs_per_s'))}**",
                 fmt(samples.median("accepted_per_s")),
                 fmt(max(samples.values["failed"]), 0),
+                fmt(max(samples.values["refused"]), 0),
             ]
         )
     print_table(
         f"local pipeline, FAKE_LLM=1, {jobs} jobs from {CLIENT_THREADS} client threads (median of {rounds})",
-        ["case", "jobs/s end to end", "jobs/s accepted (202)", "jobs not succeeded"],
+        ["case", "jobs/s succeeded end to end", "jobs/s accepted (202)", "jobs failed", "requests refused"],
         rows,
     )
