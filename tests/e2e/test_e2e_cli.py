@@ -11,6 +11,7 @@ import pty
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from tests.e2e.support import (
     SAMPLES,
     GatewayClient,
     LocalStack,
+    marked_cv,
+    provider_calls_for,
 )
 
 pytestmark = pytest.mark.e2e
@@ -35,6 +38,19 @@ CVJOBS = REPO_ROOT / ".venv" / "bin" / "cvjobs"
 REFUSED_KEY = "sk-canary-invalid-cli-0123456789abcdef"
 CV = str(SAMPLES / "cv_backend_engineer.txt")
 JOB = str(SAMPLES / "jd_platform_engineer.txt")
+SLOW_CALL_SECONDS = 3
+
+
+# Jobs the commands created, deleted after each test: the stack is shared, and tests that scan its
+# table while jobs run must stay fast.
+_created: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _forget_created_jobs(local_stack: LocalStack) -> Iterator[None]:
+    yield
+    local_stack.forget_jobs(list(dict.fromkeys(_created)))
+    _created.clear()
 
 
 def cvjobs(
@@ -47,7 +63,7 @@ def cvjobs(
     if user_key is not None:
         env["CVJOBS_USER_API_KEY"] = user_key
     # A new session: no controlling terminal, so a missing key can never wait for a prompt.
-    return subprocess.run(  # noqa: S603 - our own client
+    run = subprocess.run(  # noqa: S603 - our own client
         [str(CVJOBS), *args],
         env=env,
         capture_output=True,
@@ -57,6 +73,17 @@ def cvjobs(
         start_new_session=True,
         check=False,
     )
+    outputs = [run.stdout] + [
+        Path(args[i + 1]).read_text(encoding="utf-8") for i, a in enumerate(args) if a == "--out"
+    ]
+    for output in outputs:
+        try:
+            document = json.loads(output)
+        except ValueError:
+            continue
+        if isinstance(document, dict) and "job_id" in document:
+            _created.append(document["job_id"])
+    return run
 
 
 def test_submit_waits_showing_progress_and_prints_the_finished_job(
@@ -119,15 +146,30 @@ def test_exit_codes_say_failed_refused_not_found_and_cancelled(
     # An unknown job: exit 5
     assert cvjobs(local_stack, "get", str(uuid.uuid4())).returncode == 5
 
-    # A job cancelled while the provider is slow: queued without --wait (7), cancelled (4) for good
-    local_stack.openai.delay_next(5)
-    queued = cvjobs(local_stack, "submit", "extract", "--cv", CV)
+    # A job cancelled while its provider call is under way: queued without --wait (7), cancelled (4)
+    cv_text, marker = marked_cv()
+    marked = tmp_path / "marked.txt"
+    marked.write_text(cv_text, encoding="utf-8")
+    local_stack.openai.delay_next(SLOW_CALL_SECONDS)
+    queued = cvjobs(local_stack, "submit", "extract", "--cv", str(marked))
     assert queued.returncode == 7, queued.stderr
     job_id = json.loads(queued.stdout)["job_id"]
+    called = _provider_called(local_stack, marker)
     cancelled = cvjobs(local_stack, "cancel", job_id)
     assert cancelled.returncode == 4, cancelled.stderr
     assert json.loads(cancelled.stdout)["status"] == "cancelled"
     assert cvjobs(local_stack, "get", job_id).returncode == 4
+    # The slowed call ends before other tests run: the stack is shared
+    time.sleep(max(0.0, called + SLOW_CALL_SECONDS + 0.5 - time.monotonic()))
+
+
+def _provider_called(stack: LocalStack, marker: str, timeout: float = 15) -> float:
+    """When the fake OpenAI received the marked job's call (so its scripted delay is this job's)."""
+    deadline = time.monotonic() + timeout
+    while not provider_calls_for(stack.openai, marker):
+        assert time.monotonic() < deadline, "the worker never called the provider"
+        time.sleep(0.05)
+    return time.monotonic()
 
 
 def test_test_key_answers_for_a_working_and_a_refused_key(local_stack: LocalStack) -> None:

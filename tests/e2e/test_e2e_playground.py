@@ -49,6 +49,17 @@ class PlaygroundBrowser:
         # by `make run` is a loopback page, which may. Grant what the real page has.
         context.grant_permissions(["local-network-access"], origin=PAGE_ORIGIN)
 
+    def forget_jobs(self, stack: LocalStack) -> None:
+        """Delete the jobs the pages ran (each page's last job is in its raw JSON): the stack is shared,
+        and tests that scan its table while jobs run must stay fast."""
+        job_ids = []
+        for page in self.context.pages:
+            raw = page.evaluate("document.querySelector('[data-testid=raw-json]')?.textContent ?? ''")
+            if raw.strip():
+                job_ids.append(json.loads(raw)["job_id"])
+            page.close()
+        stack.forget_jobs(job_ids)
+
     def open(self) -> Any:
         page = self.context.new_page()
         page.goto(f"{PAGE_ORIGIN}/")
@@ -71,6 +82,13 @@ def browser(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -
             yield PlaygroundBrowser(context, local_stack)
         finally:
             context.close()
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_pages_jobs(request: pytest.FixtureRequest, local_stack: LocalStack) -> Iterator[None]:
+    yield
+    if "browser" in request.fixturenames:
+        request.getfixturevalue("browser").forget_jobs(local_stack)
 
 
 def _submit(page: Any, job_path: str, *, provider: str = "", key: str = "") -> None:
