@@ -42,6 +42,7 @@ from local.faults.settings import LocalFaults  # noqa: E402
 from local.gateway import LocalGateway  # noqa: E402
 from local.playground_server import DEFAULT_PORT, start_playground  # noqa: E402
 from local.ports import Port, busy_port  # noqa: E402
+from local.sweeper_process import SweeperProcess  # noqa: E402
 from local.worker_process import WorkerPool, WorkerProcessSettings  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -50,6 +51,7 @@ FAKE_SYSTEM_KEY = "sk-local-fake-system-key"
 API_SERVICE_NAME = "cv-ai-jobs-api"
 WORKER_SERVICE_NAME = "cv-ai-jobs-worker"
 KEY_CHECK_SERVICE_NAME = "cv-ai-jobs-key-check"
+SWEEPER_SERVICE_NAME = "cv-ai-jobs-sweeper"
 KEY_CHECK_SECONDS = 6  # infra/constructs/key_check.py's CHECK_SECONDS
 METRICS_NAMESPACE = "CvAiJobs"
 # Read by the SDKs themselves when no explicit value is passed: removed from the handlers' view so a
@@ -66,6 +68,7 @@ class FunctionEnvironments:
     api: dict[str, str]
     worker: dict[str, str]
     key_check: dict[str, str]
+    sweeper: dict[str, str]
 
 
 def function_environments(
@@ -111,6 +114,10 @@ def function_environments(
         "JOB_SETTINGS": config.job_settings_env,
         "ENVIRONMENT_NAME": config.name,
         "MAX_ATTEMPTS": str(config.worker_max_attempts),
+        "MAX_RECEIVE_COUNT": str(config.max_receive_count),
+        "JOBS_QUEUE_URL": resources.queue_url,
+        "RETRY_BASE_SECONDS": str(config.retry_base_seconds),
+        "RETRY_MAX_SECONDS": str(config.retry_max_seconds),
     }
     # Calls no AWS service: the Powertools settings and the models it asks the providers about.
     key_check = {name: value for name, value in common.items() if name.startswith("POWERTOOLS_")} | {
@@ -127,7 +134,38 @@ def function_environments(
             environment["OPENAI_BASE_URL"] = openai_base_url
         if gemini_base_url:
             environment["GEMINI_BASE_URL"] = gemini_base_url
-    return FunctionEnvironments(api=api, worker=worker, key_check=key_check)
+    sweeper = {
+        **common,
+        "POWERTOOLS_SERVICE_NAME": SWEEPER_SERVICE_NAME,
+        "MAX_ATTEMPTS": str(config.worker_max_attempts),
+        "MAX_RECEIVE_COUNT": str(config.max_receive_count),
+        "QUEUE_VISIBILITY_SECONDS": str(config.queue_visibility_timeout_seconds),
+        "WORKER_TIMEOUT_SECONDS": str(config.worker_timeout_seconds),
+        "STALE_MARGIN_SECONDS": str(config.stale_margin_seconds),
+    }
+    for name in ("BYOK_KEY_ARN", "JOB_TTL_SECONDS"):
+        sweeper.pop(name, None)
+    return FunctionEnvironments(api=api, worker=worker, key_check=key_check, sweeper=sweeper)
+
+
+def local_worker_environment(worker: dict[str, str], faults: LocalFaults) -> dict[str, str]:
+    """Locally a retried job comes back within seconds (LOCAL_RETRY_VISIBILITY_SECONDS caps the
+    backoff; the cloud waits from 10 s up to 5 min), and below a shortened visibility timeout."""
+    cap = int(os.environ.get("LOCAL_RETRY_VISIBILITY_SECONDS", "3"))
+    if faults.visibility_seconds:
+        cap = min(cap, max(1, faults.visibility_seconds - 1))
+    return {**worker, "RETRY_BASE_SECONDS": "1", "RETRY_MAX_SECONDS": str(cap)}
+
+
+def local_sweeper_environment(sweeper: dict[str, str], faults: LocalFaults) -> dict[str, str]:
+    """The sweeper reckons with the local queue's visibility and worker timeout when faults shorten
+    them, and with a small margin, so a lost job ends in seconds rather than an hour."""
+    environment = {**sweeper, "STALE_MARGIN_SECONDS": os.environ.get("LOCAL_STALE_MARGIN_SECONDS", "5")}
+    if faults.visibility_seconds:
+        environment["QUEUE_VISIBILITY_SECONDS"] = str(faults.visibility_seconds)
+    if faults.worker_timeout_seconds:
+        environment["WORKER_TIMEOUT_SECONDS"] = str(faults.worker_timeout_seconds)
+    return environment
 
 
 class _StartAborted(Exception):
@@ -254,14 +292,21 @@ def main() -> int:
                 queue_arn=resources.queue_arn,
                 batch_size=config.worker_batch_size,
                 timeout_seconds=faults.worker_timeout_seconds or config.worker_timeout_seconds,
-                retry_visibility_seconds=int(os.environ.get("LOCAL_RETRY_VISIBILITY_SECONDS", "3")),
+                # The worker times each retry itself (ChangeMessageVisibility), as in the cloud.
+                retry_visibility_seconds=None,
                 capture_file=os.environ.get("LOCAL_SQS_CAPTURE_FILE") or None,
-                environment=environments.worker,
+                environment=local_worker_environment(environments.worker, faults),
                 not_inherited=tuple(sorted(set(environments.api) - set(environments.worker))),
             ),
             size=max(1, min(worker_processes, config.worker_max_concurrency)),
         ).start()
         started.append(workers)
+        started.append(
+            SweeperProcess(
+                local_sweeper_environment(environments.sweeper, faults),
+                interval_seconds=float(os.environ.get("LOCAL_SWEEP_SECONDS", "10")),
+            ).start()
+        )
         gateway = LocalGateway(
             api_handler=api_handler,
             key_check_handler=key_check_handler,
