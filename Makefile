@@ -21,7 +21,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 .PHONY: help setup tools run test lint typecheck unit infra e2e bench synth diff deploy bootstrap destroy clean openapi models smoke faults
 
 help:
-	@echo "make run    set everything up and start the local stack (API on :3000, AWS on :4566)"
+	@echo "make run    set everything up and start the local stack (API on :3000, AWS on :4566, playground on :5173)"
 	@echo "make test   set everything up and run lint, type checks and all tests"
 	@echo "make synth  synthesize the CloudFormation template (ENV=dev|prod)"
 	@echo "make diff   what a deploy of ENV would change (needs AWS credentials; checked first)"

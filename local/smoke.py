@@ -140,6 +140,8 @@ class LocalStack:
                 "LOCAL_API_PORT": str(api_port),
                 "LOCAL_AWS_PORT": str(aws_port),
                 "LOCAL_API_KEY": self.api_key,
+                # No playground: the smoke run needs none, and 5173 may be a developer's.
+                "LOCAL_PLAYGROUND_PORT": "off",
                 "PYTHONUNBUFFERED": "1",
             }
         )

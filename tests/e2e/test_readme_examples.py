@@ -103,6 +103,8 @@ def fake_llm_stack(tools: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "FAKE_LLM": "1",
         "LOCAL_API_PORT": str(api_port),
         "LOCAL_AWS_PORT": str(aws_port),
+        # The README's examples use no playground; port 5173 stays free for a developer's make run.
+        "LOCAL_PLAYGROUND_PORT": "off",
         "PYTHONUNBUFFERED": "1",
     }
     with log_path.open("wb") as log:
