@@ -20,7 +20,7 @@ from cv_jobs.byok import (
 from cv_jobs.credentials import CredentialRequest, CredentialSource, Provider
 from cv_jobs.errors import ApiError, ByokHeaderError, ByokRequired
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 VISIBLE_ASCII = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
 # Keys as a user pastes them: visible ASCII, within the limits.
 valid_keys = st.text(VISIBLE_ASCII, min_size=MIN_KEY_LENGTH, max_size=MAX_KEY_LENGTH)

@@ -27,7 +27,7 @@ from cv_jobs.job_types import JOB_TYPES, JobType
 from local.examples import example_request
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
