@@ -52,9 +52,10 @@ def _constant(construct: str, name: str) -> str:
 
 def test_each_function_gets_the_variables_the_stack_gives_it() -> None:
     # Given local mode's environments for the dev settings, with fake base URLs set
-    resources = LocalResources("t", "q", "arn:q", "dlq", "arn:dlq", "arn:key", "arn:secret")
+    resources = LocalResources("t", "q", "arn:q", "dlq", "arn:dlq", "arn:key", "arn:secret", "budget")
+    config = environment_config_from_file("dev")
     environments = function_environments(
-        environment_config_from_file("dev"),
+        config,
         resources,
         aws_endpoint="http://127.0.0.1:4566",
         openai_base_url="http://127.0.0.1:1/v1",
@@ -62,7 +63,12 @@ def test_each_function_gets_the_variables_the_stack_gives_it() -> None:
     )
 
     # Then, local-only variables aside, they are the stack's, function by function
-    assert set(environments.api) - LOCAL_ONLY == _stack_variables("api.py") | SHARED_BY_THE_STACK
+    # (the system path's budgets: the same config.system_budget.environment() in both, plus its table,
+    # spread into the api's environment; tests/infra/test_functions.py checks the stack's values)
+    assert config.system_budget is not None
+    budget = {"SYSTEM_BUDGET_TABLE_NAME", *config.system_budget.environment()}
+    assert set(environments.api) - LOCAL_ONLY == _stack_variables("api.py") | SHARED_BY_THE_STACK | budget
+    assert environments.api["SYSTEM_BUDGET_TABLE_NAME"] == "budget"
     assert set(environments.worker) - LOCAL_ONLY == _stack_variables("worker.py") | SHARED_BY_THE_STACK
     assert set(environments.key_check) - LOCAL_ONLY == _stack_variables("key_check.py") | SHARED_BY_THE_STACK
     assert set(environments.sweeper) - LOCAL_ONLY == _stack_variables("sweeper.py") | SHARED_BY_THE_STACK

@@ -64,6 +64,11 @@ def test_api_environment_is_the_documented_contract(dev: Synth) -> None:
         "JOB_TTL_SECONDS": "86400",
         "SYSTEM_PATH_ENABLED": "true",
         "CORS_ALLOWED_ORIGINS": "http://localhost:5173,http://127.0.0.1:5173",
+        # The system path's daily budgets (cdk.json systemBudget) and their counters' table
+        "SYSTEM_BUDGET_TABLE_NAME": {"Ref": dev.logical_id(dev.stack.budget_table.table)},  # type: ignore[union-attr]
+        "SYSTEM_BUDGET_DAILY_JOBS": "1000",
+        "SYSTEM_BUDGET_DAILY_JOBS_PER_API_KEY": "1000",
+        "SYSTEM_BUDGET_DAILY_JOBS_PER_USER": "100",
     }
 
 
@@ -89,11 +94,13 @@ def test_worker_environment_is_the_documented_contract(dev: Synth) -> None:
     }
 
 
-def test_prod_refuses_the_system_path_and_allows_only_its_origin(prod: Synth) -> None:
+def test_prod_runs_the_system_path_within_budgets_and_allows_only_its_origin(prod: Synth) -> None:
     env = prod.resource(prod.stack.api.function)["Properties"]["Environment"]["Variables"]
     log_group = prod.resource(prod.stack.api.lambda_function.log_group)
 
-    assert env["SYSTEM_PATH_ENABLED"] == "false"
+    # The free tier is on, bounded by daily budgets (tests/infra/test_least_privilege.py checks them)
+    assert env["SYSTEM_PATH_ENABLED"] == "true"
+    assert "SYSTEM_BUDGET_TABLE_NAME" in env
     assert env["CORS_ALLOWED_ORIGINS"] == "https://app.example.com"
     assert log_group["Properties"]["RetentionInDays"] == 90
     assert log_group["DeletionPolicy"] == "Retain"
