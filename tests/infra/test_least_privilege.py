@@ -34,7 +34,9 @@ def _allow_statements(synth: Synth) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
-def test_no_role_policy_nor_the_byok_key_policy_allows_a_wildcard_action(env: str, request: pytest.FixtureRequest) -> None:
+def test_no_role_policy_nor_the_byok_key_policy_allows_a_wildcard_action(
+    env: str, request: pytest.FixtureRequest
+) -> None:
     synth: Synth = request.getfixturevalue(env)
     actions = {action for s in _allow_statements(synth) for action in as_list(s["Action"])}
     assert actions
@@ -157,3 +159,14 @@ def test_each_configured_api_key_is_on_the_usage_plan(with_identity: Synth) -> N
     plan_keys = with_identity.template.find_resources("AWS::ApiGateway::UsagePlanKey")
     assert len(keys) == len(plan_keys) == 2
     assert {p["Properties"]["KeyId"]["Ref"] for p in plan_keys.values()} == set(keys)
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_no_function_is_told_to_log_its_events(env: str, request: pytest.FixtureRequest) -> None:
+    # The api's event carries X-User-Api-Key and the CV; cv_jobs.observability refuses to start too.
+    synth: Synth = request.getfixturevalue(env)
+    functions = synth.template.find_resources("AWS::Lambda::Function")
+    assert functions
+    for function in functions.values():
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        assert "POWERTOOLS_LOGGER_LOG_EVENT" not in variables
