@@ -216,6 +216,7 @@ def _step_of(job_type: str, provider: str, body: Any) -> str:
 def _canaries(result: FaultRunResult) -> dict[str, int]:
     stores = {
         "jobs table": json.dumps(result.items),
+        **{f"table {name}": json.dumps(items) for name, items in result.other_tables.items()},
         "queue": json.dumps(result.queue_messages["queue"], default=_bytes),
         "DLQ": json.dumps(result.queue_messages["dlq"], default=_bytes),
         "SQS deliveries": result.captured,

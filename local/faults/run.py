@@ -52,7 +52,8 @@ class FaultRunConfig:
 class FaultRunResult:
     config: FaultRunConfig
     submissions: list[Submission]
-    items: list[dict[str, Any]]  # the whole table at the end (DynamoDB JSON)
+    items: list[dict[str, Any]]  # the whole jobs table at the end (DynamoDB JSON)
+    other_tables: dict[str, list[dict[str, Any]]]  # every other table, by name
     outcomes: dict[str, list[Any]]  # provider -> the fake's Outcome list
     fake_stats: dict[str, dict[str, Any]]
     log_text: str
@@ -98,6 +99,7 @@ def run_faults(config: FaultRunConfig, workdir: Path, log: Any = print) -> Fault
             _settle(stack, submissions, config.settle_seconds, log)
             duplicator.stop()
             items = stack.scan()
+            other_tables = stack.other_tables()
             queues = {name: stack.peek(suffix) for name, suffix in (("queue", "-jobs"), ("dlq", "-jobs-dlq"))}
         finally:
             duplicator.stop()
@@ -107,6 +109,7 @@ def run_faults(config: FaultRunConfig, workdir: Path, log: Any = print) -> Fault
             config=config,
             submissions=submissions,
             items=items,
+            other_tables=other_tables,
             outcomes={"openai": openai.outcomes, "gemini": gemini.outcomes},
             fake_stats={"openai": openai.stats(), "gemini": gemini.stats()},
             log_text=stack.log_text(),

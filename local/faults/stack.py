@@ -133,10 +133,15 @@ class StackProcess:
         (table,) = [name for name in names if name.endswith("-jobs")]
         return str(table)
 
-    def scan(self, *, brief: bool = False) -> list[dict[str, Any]]:
-        """The jobs table (DynamoDB JSON); `brief`: job id and status only."""
+    def other_tables(self) -> dict[str, list[dict[str, Any]]]:
+        """Every table but the jobs table (the system path's budget counters), whole."""
+        names = self.aws("dynamodb").list_tables()["TableNames"]
+        return {name: self.scan(table=name) for name in names if name != self.table_name()}
+
+    def scan(self, *, brief: bool = False, table: str | None = None) -> list[dict[str, Any]]:
+        """The jobs table, or another (DynamoDB JSON); `brief`: job id and status only."""
         dynamodb = self.aws("dynamodb")
-        options: dict[str, Any] = {"TableName": self.table_name(), "ConsistentRead": True}
+        options: dict[str, Any] = {"TableName": table or self.table_name(), "ConsistentRead": True}
         if brief:
             options |= {"ProjectionExpression": "job_id, #s", "ExpressionAttributeNames": {"#s": "status"}}
         items: list[dict[str, Any]] = []

@@ -48,6 +48,7 @@ def _run(
         config=FaultRunConfig(jobs=1),
         submissions=[submission],
         items=records if records is not None else [_record(JOB, "succeeded", CREATED + 4)],
+        other_tables={"budget": []},
         outcomes={"openai": answers, "gemini": []},
         fake_stats={"openai": {"requests": len(answers), "answered": len(answers), "faults": {}}},
         log_text="\n".join(log_lines),
