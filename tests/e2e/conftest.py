@@ -26,9 +26,9 @@ from local.fakes import FakeGeminiServer, FakeOpenAIServer
 from tests.e2e.job_runs import ExampleJobs, run_jobs
 from tests.e2e.support import (
     GATEWAY_API_KEY,
-    SECOND_CLIENT_API_KEY,
     REPO_ROOT,
     ROUTES,
+    SECOND_CLIENT_API_KEY,
     SHUTDOWN_TIMEOUT_SECONDS,
     STARTUP_TIMEOUT_SECONDS,
     SYSTEM_KEY,

@@ -238,7 +238,8 @@ class LocalStack:
 
     def table_name(self) -> str:
         # The jobs table (the system path's budget table is the other one).
-        (table,) = [name for name in self.aws("dynamodb").list_tables()["TableNames"] if name.endswith("-jobs")]
+        names = self.aws("dynamodb").list_tables()["TableNames"]
+        (table,) = [name for name in names if name.endswith("-jobs")]
         return str(table)
 
     def table_items(self) -> list[dict[str, Any]]:

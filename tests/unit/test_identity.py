@@ -74,7 +74,7 @@ def test_anything_but_a_valid_token_is_unauthorized(
     token = make_token(issuer)
 
     # When it is presented, then API Gateway is told "Unauthorized" (its 401), nothing more
-    with pytest.raises(PublicError, match="^Unauthorized$"):
+    with pytest.raises(PublicError, match=r"^Unauthorized$"):
         _authorize(f"Bearer {token}")
     # and the log says why, but never holds the token
     if reason:
@@ -84,7 +84,7 @@ def test_anything_but_a_valid_token_is_unauthorized(
 
 @pytest.mark.parametrize("header", ["", "Basic YWxpY2U6cHc=", "Bearer "])
 def test_no_bearer_token_is_unauthorized(issuer: LocalIssuer, header: str) -> None:
-    with pytest.raises(PublicError, match="^Unauthorized$"):
+    with pytest.raises(PublicError, match=r"^Unauthorized$"):
         _authorize(header)
 
 
