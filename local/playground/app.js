@@ -176,7 +176,7 @@ function update(job, view, at) {
     ["runs with", `${view.provider} (${view.credential === "user" ? "your key" : "the service's key"})`],
     ["model", view.model],
     ["attempts", view.attempts],
-    ["retry", view.retry && (typeof view.retry === "object" ? Object.entries(view.retry).map(([k, v]) => `${k}: ${v}`).join(", ") : view.retry)],
+    ["retry", retryText(view.retry)],
   ];
   $("job-facts").replaceChildren(
     ...facts.filter(([, value]) => value !== undefined && value !== null && value !== "")
@@ -189,6 +189,16 @@ function update(job, view, at) {
   if (view.status === "succeeded") $("result").replaceChildren(renderResult(view.job_type, view.result));
   else if (view.status === "failed") show("job-error", describeJobError(view.error));
   else show("job-error", "The job was cancelled: no result will be written.");
+}
+
+/** GET's `retry` ({code, attempt, max_attempts, next_attempt_at}) while a job waits for another try. */
+function retryText(retry) {
+  if (!retry) return null;
+  if (typeof retry !== "object") return String(retry);
+  if (!retry.code) return Object.entries(retry).map(([k, v]) => `${k}: ${v}`).join(", ");
+  // `attempt` is the one to come.
+  const when = retry.next_attempt_at ? ` at ${new Date(retry.next_attempt_at).toLocaleTimeString()}` : "";
+  return `after ${retry.code}: attempt ${retry.attempt ?? "?"} of ${retry.max_attempts ?? "?"} comes${when}`;
 }
 
 async function cancel() {

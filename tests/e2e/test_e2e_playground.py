@@ -140,6 +140,23 @@ def test_a_person_submits_an_extract_watches_it_and_reads_the_cv(
     assert "Skills" in view
 
 
+def test_a_retry_is_shown_while_the_job_waits_for_its_next_attempt(
+    browser: PlaygroundBrowser, local_stack: LocalStack
+) -> None:
+    # Given a provider that is unavailable for the job's first call
+    page = browser.open()
+    local_stack.openai.fail_next(503)
+
+    # When the person submits a job
+    _submit(page, "extract")
+
+    # Then, while it waits, the page says it is retrying and why; then it succeeds on attempt 2
+    facts = page.locator("[data-testid=job-facts]", has_text="after provider_unavailable: attempt 2 of")
+    facts.wait_for(timeout=TIMEOUT_MS)
+    assert _final_status(page) == "succeeded"
+    assert _raw_job(page)["attempts"] == 2
+
+
 def test_a_refused_request_and_a_failed_job_are_said_in_plain_words(
     browser: PlaygroundBrowser,
 ) -> None:

@@ -135,3 +135,23 @@ def test_usage_errors_never_repeat_a_key(capsys: pytest.CaptureFixture[str]) -> 
         # Then it is a usage error that does not print it
         assert exit_info.value.code == ExitCode.USAGE
         assert key not in capsys.readouterr().err
+
+
+def test_progress_says_a_retry_in_words() -> None:
+    # Given a job waiting for another attempt, as GET shows it
+    job = {
+        "status": "queued",
+        "attempts": 1,
+        "retry": {
+            "code": "rate_limited",
+            "attempt": 2,
+            "max_attempts": 3,
+            "next_attempt_at": "2026-11-26T07:00:03+00:00",
+        },
+    }
+
+    # Then the progress line says why, which attempt comes next of how many, and when
+    assert cli._progress(job, 4.2) == (
+        "queued after 4.2 s; attempt 1; "
+        "retrying after rate_limited (attempt 2 of 3 at 2026-11-26T07:00:03+00:00)"
+    )

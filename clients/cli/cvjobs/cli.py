@@ -203,10 +203,14 @@ def _progress(job: dict[str, Any], elapsed: float) -> str:
     parts = [f"{job.get('status')} after {elapsed:.1f} s"]
     if job.get("attempts"):
         parts.append(f"attempt {job['attempts']}")
-    retry = job.get("retry")
-    if retry:
-        details = ", ".join(f"{k} {v}" for k, v in retry.items()) if isinstance(retry, dict) else str(retry)
-        parts.append(f"retry: {details}")
+    retry = job.get("retry")  # {code, attempt, max_attempts, next_attempt_at} while it waits to retry
+    if isinstance(retry, dict) and retry.get("code"):
+        parts.append(
+            f"retrying after {retry['code']} (attempt {retry.get('attempt', '?')} of "
+            f"{retry.get('max_attempts', '?')} at {retry.get('next_attempt_at', '?')})"
+        )
+    elif retry:
+        parts.append(f"retry: {retry}")
     return "; ".join(parts)
 
 
