@@ -31,6 +31,7 @@ _ERRORS: Mapping[str, tuple[tuple[str, int], ...]] = {
     "secretsmanager": (("ThrottlingException", 400), ("InternalServiceError", 500)),
 }
 SERVICES = frozenset(_ERRORS)
+PROCESSES = ("api", "worker")
 # botocore names its events after the hyphenated service id, not the endpoint prefix.
 _EVENT_IDS = {"secretsmanager": "secrets-manager"}
 CONNECTION_ERROR = "EndpointConnectionError"
@@ -38,30 +39,43 @@ CONNECTION_ERROR = "EndpointConnectionError"
 
 @dataclass(frozen=True)
 class AwsFaultPlan:
-    """Service -> share of its calls that fail."""
+    """Service (or `process.service`, for one process only) -> share of its calls that fail."""
 
     rates: Mapping[str, float]
 
     @classmethod
     def parse(cls, text: str | None) -> AwsFaultPlan:
-        """`service:rate,...` with services dynamodb, sqs, kms, secretsmanager. Raises ValueError."""
+        """`service:rate,...` with services dynamodb, sqs, kms, secretsmanager, each optionally
+        prefixed with `api.` or `worker.` to fail that process's calls only. Raises ValueError."""
         rates: dict[str, float] = {}
         for entry in (text or "").split(","):
             if not entry.strip():
                 continue
-            service, separator, rate_text = entry.strip().partition(":")
-            service = service.strip().lower()
-            if service not in SERVICES or not separator:
+            target, separator, rate_text = entry.strip().partition(":")
+            target = target.strip().lower()
+            process, _, service = target.rpartition(".")
+            if service not in SERVICES or process not in ("", *PROCESSES) or not separator:
                 known = ", ".join(sorted(SERVICES))
-                raise ValueError(f"AWS fault {entry.strip()!r}: use service:rate, service one of {known}")
+                raise ValueError(
+                    f"AWS fault {entry.strip()!r}: use [api.|worker.]service:rate, service one of {known}"
+                )
             try:
                 rate = float(rate_text)
             except ValueError:
                 raise ValueError(f"AWS fault rate {rate_text.strip()!r} is not a number") from None
             if not 0 <= rate <= 1:
                 raise ValueError(f"AWS fault rate of {service} must be between 0 and 1, not {rate}")
-            rates[service] = rate
+            rates[target] = rate
         return cls(rates)
+
+    def for_process(self, process: str) -> dict[str, float]:
+        """Service -> rate in `process` (an entry for the process overrides one for every process)."""
+        rates = {target: rate for target, rate in self.rates.items() if "." not in target}
+        for target, rate in self.rates.items():
+            owner, _, service = target.partition(".")
+            if service and owner == process:
+                rates[service] = rate
+        return rates
 
     def __bool__(self) -> bool:
         return any(rate > 0 for rate in self.rates.values())
@@ -74,7 +88,7 @@ class AwsFaultInjector:
     """The `before-call` hook: answers a call with an error instead of sending it."""
 
     def __init__(self, plan: AwsFaultPlan, *, seed: int | None = None, process: str = "") -> None:
-        self._plan = plan
+        self._rates = plan.for_process(process)
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._process = process
@@ -82,7 +96,7 @@ class AwsFaultInjector:
     def install(self, session: Any = None) -> None:
         """Hook every service of the plan on `session` (a botocore session), or on every botocore
         session made from now on in this process."""
-        for service in self._plan.rates:
+        for service in self._rates:
             event = f"before-call.{_EVENT_IDS.get(service, service)}"
             if session is not None:
                 session.register(event, self._before_call)
@@ -91,7 +105,7 @@ class AwsFaultInjector:
 
     def _before_call(self, *, model: Any, params: Mapping[str, Any], **_: Any) -> Any:
         service = model.service_model.endpoint_prefix
-        rate = self._plan.rates.get(service, 0.0)
+        rate = self._rates.get(service, 0.0)
         with self._lock:
             hit = self._random.random() < rate
             choice = self._random.randrange(len(_ERRORS[service]) + 1) if hit else 0

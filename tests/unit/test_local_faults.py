@@ -52,6 +52,10 @@ def test_aws_fault_plan_reads_services_and_rates_and_refuses_the_rest() -> None:
         "sqs": 0.01,
     }
     assert not AwsFaultPlan.parse("")
+    # and a process prefix fails that process's calls only, over the rate for every process
+    plan = AwsFaultPlan.parse("dynamodb:0.02,api.dynamodb:0.5,worker.kms:0.1")
+    assert plan.for_process("api") == {"dynamodb": 0.5}
+    assert plan.for_process("worker") == {"dynamodb": 0.02, "kms": 0.1}
     # and an unknown service, a missing or bad rate are refused with a sentence
     for text, complaint in (
         ("s3:0.1", "service one of"),
