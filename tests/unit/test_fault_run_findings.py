@@ -2,11 +2,10 @@
 
 A tailor job's first step was answered, then the write of its checkpoint failed once (an injected
 DynamoDB InternalServerError): the attempt ended as internal_error, and the retry paid for the step
-again. The final writes (succeed, fail, release) are retried within the invocation's deadline; the
-checkpoint write is not, so one transient DynamoDB failure costs a second paid call. Strict xfail
-until the checkpoint write is retried like the final ones (runner.py's save); when fixed, the XPASS
-fails the suite: take the marker off, and let tests/e2e/test_e2e_faults.py's SMALL_RUN fail the
-worker's DynamoDB calls again (its AWS faults leave them out meanwhile, so `make test` is not flaky).
+again. The final writes (succeed, fail, release) were retried within the invocation's deadline but
+the checkpoint write was not, so one transient DynamoDB failure cost a second paid call. Fixed:
+runner.py's save retries the checkpoint write like the final ones. (tests/e2e/test_e2e_faults.py's
+SMALL_RUN may fail the worker's DynamoDB calls again.)
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import time
 import uuid
 from typing import Any
 
-import pytest
 from botocore.exceptions import ClientError
 
 from cv_jobs.aws.jobs_store import JobsStore
@@ -55,10 +53,6 @@ class _OneFailedWrite:
         return update_item
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open fault-run finding: a transient failure of the checkpoint write pays for the step again",
-)
 def test_a_transient_failure_of_the_checkpoint_write_does_not_pay_for_the_step_again(
     aws: Aws, providers: Providers
 ) -> None:

@@ -195,7 +195,10 @@ class JobRunner:
             return reply.data, reply.model, reply.usage
 
         def save(steps: dict[str, Any]) -> bool:
-            return self._store.checkpoint(item["job_id"], claim, steps, self._clock())
+            # A paid step's answer: a throttled write is tried again, as the final one is.
+            return keep_writing(
+                lambda: self._store.checkpoint(item["job_id"], claim, steps, self._clock()), deadline
+            )
 
         result, usage = run_steps(
             job_type,
