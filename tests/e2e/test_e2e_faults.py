@@ -29,9 +29,7 @@ SMALL_RUN = FaultRunConfig(
     jobs=36,
     provider_faults="429:0.1,500:0.05,503:0.03,timeout:0.03,invalid_json:0.03,truncated:0.02,blocked:0.02,quota:0.02",
     crash_rate=0.1,
-    # The worker's DynamoDB calls are left out until a failed checkpoint write stops paying twice
-    # (tests/unit/test_fault_run_findings.py); `make faults` fails them and reports what it costs.
-    aws_faults="api.dynamodb:0.03,kms:0.03,sqs:0.03,secretsmanager:0.05",
+    aws_faults="dynamodb:0.03,kms:0.03,sqs:0.03,secretsmanager:0.05",
     duplicate_share=0.25,
     post_retry_share=0.15,
     visibility_seconds=4,
