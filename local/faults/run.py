@@ -102,9 +102,11 @@ def run_faults(config: FaultRunConfig, workdir: Path, log: Any = print) -> Fault
             other_tables = stack.other_tables()
             queues = {name: stack.peek(suffix) for name, suffix in (("queue", "-jobs"), ("dlq", "-jobs-dlq"))}
         finally:
-            duplicator.stop()
-            client.close()
-            exit_code = stack.stop()
+            try:
+                duplicator.stop()
+                client.close()
+            finally:
+                exit_code = stack.stop()  # whatever failed above, no stack is left running
         return FaultRunResult(
             config=config,
             submissions=submissions,
