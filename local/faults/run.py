@@ -90,10 +90,10 @@ def run_faults(config: FaultRunConfig, workdir: Path, log: Any = print) -> Fault
         submissions = plan_submissions(config.jobs, config.seed)
         client = Client(stack.api_url)
         duplicator = Duplicator(stack, {}, config.seed)
-        duplicator.start()
         honoured: list[bool] = []
         exit_code: int | None = None
         try:
+            duplicator.start()
             _submit(submissions, client, duplicator, config, rng, honoured, Window(stack, config.in_flight))
             log(f"[faults] {sum(1 for s in submissions if s.job_id)} accepted; waiting for every job to end")
             _settle(stack, submissions, config.settle_seconds, log)
