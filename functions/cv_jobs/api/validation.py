@@ -34,6 +34,9 @@ _MESSAGES = {
     "model_type": "Must be a JSON object.",
 }
 _SHORT_FIELD_PART = re.compile(r"^\d{1,3}$")
+# Half of a UTF-16 surrogate pair, as an escape (\uD800-\uDFFF: fine only when its other half
+# follows) or as a character the event already carried. Bodies without one (nearly all) skip the check.
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|[\ud800-\udfff]")
 
 
 def body_text(body: str | None, base64_encoded: bool | None) -> str | None:
@@ -51,10 +54,15 @@ def body_text(body: str | None, base64_encoded: bool | None) -> str | None:
 
 def validate_body(job_type: JobType[Any, Any], body: str | None) -> BaseModel:
     try:
-        document = json.loads(body or "")
+        document = json.loads(body or "", parse_constant=_not_a_json_number)
     # RecursionError: nested deeper than the parser follows, which no request of ours needs.
     except (ValueError, RecursionError):
         raise InvalidJson("The request body is not valid JSON.", detail="Send a JSON object.") from None
+    if body and _SURROGATE.search(body) and not _is_unicode(document):
+        raise InvalidJson(
+            "The request body is not valid JSON: it escapes half of a UTF-16 surrogate pair.",
+            detail="Send text as UTF-8, or escape characters beyond U+FFFF as a complete pair.",
+        )
     if not isinstance(document, dict):
         raise InvalidJson("The request body must be a JSON object.")
     try:
@@ -63,6 +71,22 @@ def validate_body(job_type: JobType[Any, Any], body: str | None) -> BaseModel:
         return job_type.request_model.model_validate(document)
     except ValidationError as error:
         raise _refusal(job_type, error) from None
+
+
+def _not_a_json_number(constant: str) -> Any:
+    # Python's parser takes NaN, Infinity and -Infinity; RFC 8259 has no such numbers and the jobs
+    # table cannot store them, so the body is refused as what it is: not JSON.
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _is_unicode(document: Any) -> bool:
+    """False when the parsed text holds an unpaired surrogate (from an escape such as \\ud800): such
+    text is not Unicode (I-JSON, RFC 7493), cannot be encoded as UTF-8 and so cannot be stored."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _refusal(job_type: JobType[Any, Any], error: ValidationError) -> RequestValidationFailed:

@@ -2,13 +2,16 @@
 
 Limits: a CV up to 100,000 characters and at least 30 words, a job description up to 50,000
 characters and at least 5 words, a section of a CV up to 10,000 characters, JSON objects (a CV as
-CVData, persona feedback) bounded in size and nesting depth. Messages never repeat the submitted
-value; the api reports them with the field's path.
+CVData, persona feedback) bounded in size and nesting depth and holding only what the jobs table can
+store (DynamoDB: no empty map key, numbers of at most 38 digits between 1e-130 and 1e126 in size).
+Messages never repeat the submitted value; the api reports them with the field's path.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
@@ -27,6 +30,12 @@ CV_OBJECT_MAX_CHARS = 150_000  # a 100,000-character CV as CVData JSON, with roo
 CV_OBJECT_MAX_DEPTH = 10
 FEEDBACK_MAX_CHARS = 20_000
 FEEDBACK_MAX_DEPTH = 6
+# A key of a free-form object: a field or section name. DynamoDB takes names up to 64 KB; this is far
+# below that in any script, and far above any heading a CV has.
+KEY_MAX_CHARS = 1_000
+# DynamoDB's numbers: 38 significant digits, magnitudes from 1e-130 to below 1e126 (or 0).
+NUMBER_MAX_DIGITS = 38
+_NUMBER_EXPONENTS = range(-130, 126)
 RESPONSE_MAX_CHARS = 2_000
 MAX_RESPONSES = 20
 MAX_EXPERIENCE_INDEX = 99
@@ -56,6 +65,7 @@ def _bounded_object(max_chars: int, max_depth: int) -> Any:
             raise PydanticCustomError(
                 "too_deep", "Nests deeper than {max_depth} levels.", {"max_depth": max_depth}
             )
+        _check_storable(value)
         size = len(json.dumps(value, ensure_ascii=False))
         if size > max_chars:
             raise PydanticCustomError(
@@ -74,6 +84,44 @@ def _depth(value: Any) -> int:
     if isinstance(value, list):
         return 1 + max((_depth(item) for item in value), default=0)
     return 0
+
+
+def _check_storable(value: Any) -> None:
+    """Refuse what the jobs table cannot hold, rather than fail its write with a 500. Floats are not
+    rounded or clamped: a number we would change is refused, never silently stored otherwise."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            for key in item:
+                if not key:
+                    raise PydanticCustomError("empty_key", "Keys must not be empty.")
+                if len(key) > KEY_MAX_CHARS:
+                    raise PydanticCustomError(
+                        "key_too_long", f"Keys must be at most {KEY_MAX_CHARS:,} characters."
+                    )
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, int | float) and not isinstance(item, bool) and not _storable_number(item):
+            raise PydanticCustomError(
+                "unstorable_number",
+                "Numbers must be finite, have at most {max_digits} digits and be 0 or between 1e-130 "
+                "and 1e126 in size.",
+                {"max_digits": NUMBER_MAX_DIGITS},
+            )
+
+
+def _storable_number(number: int | float) -> bool:
+    if isinstance(number, float) and not math.isfinite(number):
+        return False  # NaN, or a JSON number beyond a double (1e400 parses as infinity)
+    if number == 0:
+        return True
+    if isinstance(number, int) and len(str(abs(number))) > NUMBER_MAX_DIGITS:
+        return False
+    # A float's shortest repr has at most 17 digits; only its exponent can be out of range.
+    exponent = Decimal(repr(number) if isinstance(number, float) else number).adjusted()
+    return exponent in _NUMBER_EXPONENTS
 
 
 def _text(max_chars: int, min_chars: int = 1) -> Any:
