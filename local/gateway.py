@@ -108,7 +108,13 @@ class _GatewayHandler(QuietHandler):
     def _handle(self) -> None:
         self.server_owner._serve(self)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _handle
+    def __getattr__(self, name: str) -> Any:
+        # http.server dispatches a request to do_<METHOD> and answers 501 with an HTML page when
+        # there is none. Every method (TRACE, QUERY, WebDAV's, made-up ones) goes to the gateway
+        # instead, which answers one no resource has as API Gateway does: the stack's 404 body.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
 
 class LocalGateway(BackgroundHTTPServer):
