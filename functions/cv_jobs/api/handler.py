@@ -56,7 +56,10 @@ def build_service(settings: ApiSettings) -> JobService:
 
 
 def _system_budget() -> SystemBudget | None:
-    return SystemBudget.from_settings(BudgetSettings.from_env(), clients.client("dynamodb"))
+    # Like every api call: short timeouts, no SDK retries (the service retries within the deadline).
+    return SystemBudget.from_settings(
+        BudgetSettings.from_env(), clients.client("dynamodb", clients.API_CONFIG)
+    )
 
 
 def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayRestResolver:

@@ -121,7 +121,10 @@ class JobService:
                 )
 
         if credential.api_key is None and self._budget is not None:
-            self._budget.spend(owner.budget_scopes())
+            budget, scopes = self._budget, owner.budget_scopes()
+            # One token for every try: a retry after a lost answer does not spend twice.
+            token = uuid.uuid4().hex
+            _before_the_job(lambda: budget.spend(scopes, request_token=token), deadline, 3)
         try:
             item = _before_the_job(
                 lambda: self._store.create(

@@ -4,7 +4,8 @@ One atomic counter per scope and UTC day in DynamoDB: the environment's, the cal
 when identity is on, the end user's. A system-path job spends one unit of each in a single
 transaction whose every update is conditional on its counter being under its limit: either all
 counters move or none does, so a refused job costs nothing and concurrent requests cannot overshoot.
-Counters expire (TTL) two days after their day.
+Counters expire (TTL) two days after their day. A spend retried after a lost answer carries its
+first try's request token, so DynamoDB runs the transaction once.
 """
 
 from __future__ import annotations
@@ -85,16 +86,19 @@ class SystemBudget:
             daily_jobs_per_user=int(settings.daily_jobs_per_user or 0),
         )
 
-    def spend(self, client_scopes: Sequence[str]) -> None:
+    def spend(self, client_scopes: Sequence[str], *, request_token: str | None = None) -> None:
         """Take one job from the environment's budget and each client scope's ("key#<id>",
-        "user#<sub>"), or raise SystemBudgetExhausted (429, Retry-After: the next UTC midnight)."""
+        "user#<sub>"), or raise SystemBudgetExhausted (429, Retry-After: the next UTC midnight).
+        `request_token` (up to 36 characters): the same for every try of one request, so a try whose
+        answer was lost and the retry after it spend once (DynamoDB's idempotency window: 10 min)."""
         now = self._clock()
         day = datetime.fromtimestamp(now, UTC).date()
         scopes = [ENVIRONMENT_SCOPE, *client_scopes]
         expires = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) + _KEEP_SECONDS
+        token = {"ClientRequestToken": request_token} if request_token else {}
         try:
             self._dynamodb.transact_write_items(
-                TransactItems=[self._increment(scope, day.isoformat(), expires) for scope in scopes]
+                TransactItems=[self._increment(scope, day.isoformat(), expires) for scope in scopes], **token
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
