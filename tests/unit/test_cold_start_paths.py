@@ -79,6 +79,23 @@ def test_importing_the_api_handler_loads_no_parser_boto3_or_llm_sdk() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_each_function_builds_only_its_own_settings_model() -> None:
+    # Given a fresh interpreter
+    # When it reads the api's settings class, as the api handler does
+    result = _fresh_interpreter(
+        """
+        import sys
+        from cv_jobs.settings import ApiSettings
+        others = ["cv_jobs.settings.worker", "cv_jobs.settings.models", "cv_jobs.settings.sweeper",
+                  "cv_jobs.llm.job_settings"]
+        print(ApiSettings.__module__, sorted(name for name in others if name in sys.modules))
+        """
+    )
+    # Then only the api's module (and the shared base) was imported: no other function's models
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "cv_jobs.settings.api []"
+
+
 def test_a_poll_builds_only_the_dynamodb_client(aws: Aws, built_services: list[str]) -> None:
     # Given a warm api that has never served a request, and a job made without it
     job_id = _create({})
