@@ -46,7 +46,12 @@ class BenchStack:
         (say, the last commit's, from `git archive`) to measure a change in the same run."""
         env = self.api_env if function == "api" else self.worker_env
         functions = functions_dir or str(FUNCTIONS)
-        return {**env, "PYTHONPATH": os.pathsep.join([functions, str(REPO)])}
+        return {
+            **env,
+            # As Lambda's runtime sets it (cv_jobs.cold_start tells an execution environment by it).
+            "AWS_LAMBDA_FUNCTION_NAME": f"cv-ai-jobs-{function}",
+            "PYTHONPATH": os.pathsep.join([functions, str(REPO)]),
+        }
 
     def drain(self) -> None:
         """Empty the jobs queue (the api cases leave their jobs' messages there). Not PurgeQueue:

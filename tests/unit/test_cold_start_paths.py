@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import pytest
 from cv_jobs.api.handler import lambda_handler as api_handler
 from cv_jobs.aws import clients
 from cv_jobs.worker.handler import lambda_handler as worker_handler
+from local.examples import example_request
 from local.fakes import FakeGeminiServer
 from local.fakes.base import RecordedRequest, Reply
 from tests.unit.conftest import CANARY_GEMINI_KEY, CANARY_OPENAI_KEY, Aws
@@ -28,11 +31,11 @@ GEMINI_BYOK = {"X-User-Provider": "gemini", "X-User-Api-Key": CANARY_GEMINI_KEY}
 OPENAI_BYOK = {"X-User-Provider": "openai", "X-User-Api-Key": CANARY_OPENAI_KEY}
 
 
-def _fresh_interpreter(code: str) -> subprocess.CompletedProcess[str]:
+def _fresh_interpreter(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", textwrap.dedent(code)],
         cwd=REPO,
-        env={"PYTHONPATH": f"{REPO / 'functions'}:{REPO}", "PATH": "/usr/bin:/bin"},
+        env={**(env or {}), "PYTHONPATH": f"{REPO / 'functions'}:{REPO}", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=120,
@@ -77,6 +80,99 @@ def test_importing_the_api_handler_loads_no_parser_boto3_or_llm_sdk() -> None:
     # Then none of what no request needs (or only one route needs) was imported
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_registry_imports_a_job_type_only_when_it_is_asked_for() -> None:
+    # Given a fresh interpreter with the registry imported
+    # When it reads names, paths and membership, then one type by path, then every type
+    result = _fresh_interpreter(
+        """
+        import sys
+        from cv_jobs.job_types import BY_NAME, BY_PATH, JOB_TYPES, NAMES
+        def loaded():
+            return [name for name in NAMES if f"cv_jobs.job_types.{name}" in sys.modules]
+        looked_at = (len(JOB_TYPES), "tailor" in BY_NAME, "nope" in BY_PATH, list(BY_PATH)[5])
+        print(looked_at, loaded())
+        job_type = BY_PATH["inject-keyword"]
+        print(job_type.name, job_type is BY_NAME["inject_keyword"], loaded())
+        print([job_type.name for job_type in JOB_TYPES] == list(NAMES), len(loaded()))
+        """
+    )
+    # Then names, paths and membership cost no import, a lookup imports that type only, and
+    # iterating gives every type in registry order
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines() == [
+        "(8, True, False, 'inject-keyword') []",
+        "inject_keyword True ['inject_keyword']",
+        "True 8",
+    ]
+
+
+@contextmanager
+def _local_aws() -> Iterator[dict[str, str]]:
+    """The local stack's moto, provisioned, in a process of its own; yields the api's environment.
+    (Loading the stack's config validates its job settings against every job type, so it cannot
+    happen in the interpreter whose imports a test watches.)"""
+    code = """
+        import json, sys
+        from infra.config import environment_config_from_file
+        from local.aws_emulator import AwsEmulator, provision
+        from local.run import function_environments
+        config = environment_config_from_file("dev")
+        with AwsEmulator("127.0.0.1", 0) as aws:
+            resources = provision(aws, config, system_openai_key=None)
+            envs = function_environments(config, resources, aws_endpoint=aws.endpoint_url,
+                                         openai_base_url=None, gemini_base_url=None)
+            print(json.dumps(envs.api), flush=True)
+            sys.stdin.readline()
+        """
+    emulator = subprocess.Popen(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=REPO,
+        env={"PYTHONPATH": f"{REPO / 'functions'}:{REPO}", "PATH": "/usr/bin:/bin"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert emulator.stdout is not None
+        assert emulator.stdin is not None
+        yield {**json.loads(emulator.stdout.readline()), "POWERTOOLS_LOG_LEVEL": "ERROR"}
+        emulator.stdin.write("\n")
+        emulator.stdin.flush()
+        emulator.wait(timeout=30)
+    finally:
+        if emulator.poll() is None:
+            emulator.kill()
+            emulator.wait()
+
+
+def test_a_poll_imports_no_job_type_and_a_create_only_its_own() -> None:
+    # Given a fresh interpreter with the api handler imported, against the local stack's moto
+    body = json.dumps(example_request("rephrase"))
+    with _local_aws() as env:
+        # When it serves a poll, then a create
+        result = _fresh_interpreter(
+            f"""
+            import sys, uuid
+            from cv_jobs.api.handler import lambda_handler as api
+            from cv_jobs.job_types import NAMES
+            from tests.unit.events import api_context, api_event
+            def loaded():
+                return [name for name in NAMES if f"cv_jobs.job_types.{{name}}" in sys.modules]
+            at_import = loaded()
+            poll = api(api_event("GET", f"/ai/jobs/{{uuid.uuid4()}}"), api_context())
+            after_poll = loaded()
+            headers = {{"X-User-Provider": "gemini", "X-User-Api-Key": "{CANARY_GEMINI_KEY}"}}
+            create = api_event("POST", "/ai/jobs/rephrase", body={body!r}, headers=headers)
+            created = api(create, api_context())
+            print(at_import, poll["statusCode"], after_poll, created["statusCode"], loaded())
+            """,
+            env,
+        )
+    # Then the poll imported no job type, and the create only the one it names
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "[] 404 [] 202 ['rephrase']"
 
 
 def test_each_function_builds_only_its_own_settings_model() -> None:

@@ -106,4 +106,4 @@ def _field(name: str, prop: dict[str, Any], required: bool) -> Field:
 
 
 def job_types() -> tuple[JobType[Any, Any], ...]:
-    return JOB_TYPES
+    return tuple(JOB_TYPES)

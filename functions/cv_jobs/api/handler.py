@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# First of all: no garbage collection until the first request is served (cold_start.py).
+from cv_jobs import cold_start
+
+# isort: split
 from functools import cache
 from typing import Any
 
@@ -20,7 +24,7 @@ from cv_jobs.aws.system_budget import BudgetSettings, SystemBudget
 from cv_jobs.byok import API_KEY_HEADER, PROVIDER_HEADER
 from cv_jobs.deadline import Deadline
 from cv_jobs.errors import ApiError, RouteNotFound
-from cv_jobs.job_types import JOB_TYPES, JobType
+from cv_jobs.job_types import BY_PATH, PATHS
 from cv_jobs.log_keys import logged_request
 from cv_jobs.observability import logger, metrics
 from cv_jobs.ownership import Owner
@@ -77,9 +81,11 @@ def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayR
     )
     app = APIGatewayRestResolver(cors=cors)
 
-    def register_create(job_type: JobType[Any, Any]) -> None:
-        @app.post(f"/ai/jobs/{job_type.path}")
+    def register_create(path: str) -> None:
+        @app.post(f"/ai/jobs/{path}")
         def create_job() -> Response[dict[str, Any]]:
+            # Imported on its route's first request: a cold start pays for this job type only.
+            job_type = BY_PATH[path]
             event = app.current_event
             text = body_text(event.body, event.is_base64_encoded)
             # What is left of the invocation, less time to answer: every AWS call is budgeted from it.
@@ -93,8 +99,8 @@ def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayR
                 response.headers[REPLAYED_HEADER] = "true"
             return response
 
-    for job_type in JOB_TYPES:
-        register_create(job_type)
+    for path in PATHS:
+        register_create(path)
 
     @app.get("/ai/jobs/<job_id>")
     def get_job(job_id: str) -> Response[dict[str, Any]]:
@@ -155,4 +161,7 @@ def _app() -> APIGatewayRestResolver:
 @metrics.log_metrics
 @logged_request
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return _app().resolve(event, context)
+    try:
+        return _app().resolve(event, context)
+    finally:
+        cold_start.first_invocation_served()

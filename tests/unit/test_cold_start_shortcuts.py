@@ -1,0 +1,103 @@
+"""The api's two cold-start shortcuts: garbage collection paused until the first request is served
+(cv_jobs/cold_start.py), and botocore told which services exist instead of listing its data folders
+(cv_jobs/aws/clients.py). Both must change nothing but the time they save."""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import DataNotFoundError
+
+from cv_jobs import cold_start
+from cv_jobs.api.handler import lambda_handler as api_handler
+from cv_jobs.aws import clients
+from tests.unit.conftest import Aws
+from tests.unit.events import api_context, api_event
+
+REPO = Path(__file__).resolve().parents[2]
+
+_GC_AFTER_IMPORT_AND_FIRST_REQUEST = """
+    import gc
+    import cv_jobs.api.handler
+    from cv_jobs import cold_start
+    print(gc.isenabled(), cold_start.paused())
+    cold_start.first_invocation_served()
+    cold_start.first_invocation_served()
+    print(gc.isenabled(), cold_start.paused(), gc.get_freeze_count() > 0)
+"""
+
+
+def _fresh_interpreter(code: str, env: dict[str, str]) -> list[str]:
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=REPO,
+        env={**env, "PYTHONPATH": f"{REPO / 'functions'}:{REPO}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_in_lambda_collection_is_paused_by_the_import_and_resumes_after_the_first_request() -> None:
+    # Given a Lambda execution environment (the runtime sets AWS_LAMBDA_FUNCTION_NAME)
+    # When the api's handler module is imported, then its first invocation is served (twice told)
+    lines = _fresh_interpreter(_GC_AFTER_IMPORT_AND_FIRST_REQUEST, {"AWS_LAMBDA_FUNCTION_NAME": "cv-ai-api"})
+    # Then collection was off during the cold start, and is on again after it, what the cold start
+    # built frozen out of the collector's sight
+    assert lines == ["False True", "True False True"]
+
+
+def test_outside_lambda_the_import_leaves_the_collector_alone() -> None:
+    # Given a process that is not a Lambda execution environment (a test run, the local stack)
+    # When it imports the api's handler module
+    lines = _fresh_interpreter(_GC_AFTER_IMPORT_AND_FIRST_REQUEST, {})
+    # Then the collector was never paused, and telling it the first request was served freezes nothing
+    assert lines == ["True False", "True False False"]
+
+
+def test_the_handler_resumes_collection_even_when_its_first_request_fails(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an api whose routing fails on the first request
+    told: list[bool] = []
+    monkeypatch.setattr(cold_start, "first_invocation_served", lambda: told.append(True))
+    from cv_jobs.api import handler
+
+    @functools.cache
+    def broken_app() -> None:
+        raise RuntimeError("routing failed")
+
+    monkeypatch.setattr(handler, "_app", broken_app)
+    # When the request is served (and fails)
+    with pytest.raises(RuntimeError):
+        api_handler(api_event("GET", "/ai/jobs/whatever"), api_context())
+    # Then the cold start was still declared over, so the collector does not stay off for good
+    assert told == [True]
+
+
+def test_a_client_built_with_the_known_services_loader_works_and_an_unknown_service_still_fails(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a fresh session (no client built yet in this process)
+    monkeypatch.setattr(clients, "_session", None)
+    monkeypatch.setattr(clients, "_services", set())
+    # When a DynamoDB client is built and used, then SQS's
+    dynamodb = clients._build("dynamodb", clients.API_CONFIG)
+    tables = dynamodb.list_tables()["TableNames"]
+    clients._build("sqs", clients.API_CONFIG)
+    # Then they work against the (moto) service, and the loader names exactly the services built
+    assert tables
+    loader = clients._session.get_component("data_loader")  # type: ignore[union-attr]
+    assert loader.list_available_services("service-2") == ["dynamodb", "sqs"]
+    # And a service botocore has no data for is still refused (DataNotFoundError, of which botocore's
+    # own UnknownServiceError is a kind), when its model is loaded
+    with pytest.raises(DataNotFoundError):
+        clients._build("no-such-service", clients.API_CONFIG)
