@@ -150,11 +150,12 @@ def function_environments(
 
 def local_worker_environment(worker: dict[str, str], faults: LocalFaults) -> dict[str, str]:
     """Locally a retried job comes back within seconds (LOCAL_RETRY_VISIBILITY_SECONDS caps the
-    backoff; the cloud waits from 10 s up to 5 min), and below a shortened visibility timeout."""
+    backoff; the cloud waits from 10 s up to 5 min), and below a shortened visibility timeout; a
+    crashed claim's lease ends sooner with LOCAL_LEASE_GRACE_SECONDS."""
     cap = int(os.environ.get("LOCAL_RETRY_VISIBILITY_SECONDS", "3"))
     if faults.visibility_seconds:
         cap = min(cap, max(1, faults.visibility_seconds - 1))
-    return {**worker, "RETRY_BASE_SECONDS": "1", "RETRY_MAX_SECONDS": str(cap)}
+    return {**worker, "RETRY_BASE_SECONDS": "1", "RETRY_MAX_SECONDS": str(cap), **faults.lease_environment()}
 
 
 def local_sweeper_environment(sweeper: dict[str, str], faults: LocalFaults) -> dict[str, str]:
@@ -165,7 +166,7 @@ def local_sweeper_environment(sweeper: dict[str, str], faults: LocalFaults) -> d
         environment["QUEUE_VISIBILITY_SECONDS"] = str(faults.visibility_seconds)
     if faults.worker_timeout_seconds:
         environment["WORKER_TIMEOUT_SECONDS"] = str(faults.worker_timeout_seconds)
-    return environment
+    return {**environment, **faults.lease_environment()}
 
 
 class _StartAborted(Exception):

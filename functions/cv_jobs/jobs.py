@@ -19,7 +19,8 @@ class JobStatus(StrEnum):
 
 
 # A worker's lease outlives its invocation by this much, so a duplicate delivery cannot claim a job
-# whose attempt is still finishing its last write.
+# whose attempt is still finishing its last write. The cloud's value; the worker and the sweeper read
+# theirs from LEASE_GRACE_SECONDS (local fault runs shorten it, so crash recovery takes seconds).
 LEASE_GRACE_SECONDS = 30.0
 
 

@@ -38,6 +38,9 @@ class FaultRunConfig:
     post_retry_share: float = 0.1  # of jobs POSTed a second time with the same Idempotency-Key
     visibility_seconds: int = 5
     worker_timeout_seconds: int = 15
+    # How long a claim's lease outlives its invocation (the cloud's: 30 s). A crashed claim holds its
+    # job for worker timeout + this; a few seconds cover a local write in flight at the timeout.
+    lease_grace_seconds: float = 5.0
     worker_processes: int = 3
     seed: int = 1
     settle_seconds: float = 240.0
@@ -83,6 +86,7 @@ def run_faults(config: FaultRunConfig, workdir: Path, log: Any = print) -> Fault
                 "LOCAL_AWS_FAULTS": config.aws_faults,
                 "LOCAL_VISIBILITY_SECONDS": str(config.visibility_seconds),
                 "LOCAL_WORKER_TIMEOUT_SECONDS": str(config.worker_timeout_seconds),
+                "LOCAL_LEASE_GRACE_SECONDS": str(config.lease_grace_seconds),
                 "LOCAL_WORKER_PROCESSES": str(config.worker_processes),
             },
         ).start()

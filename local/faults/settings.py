@@ -9,6 +9,7 @@ anything starts (a typo in a fault plan stops the start-up with a sentence, not 
 | LOCAL_AWS_FAULTS | share of DynamoDB / SQS / KMS / Secrets Manager calls failed (aws.py) |
 | LOCAL_VISIBILITY_SECONDS | the jobs queue's visibility timeout (the stack's: 6 x worker timeout) |
 | LOCAL_WORKER_TIMEOUT_SECONDS | the local worker's timeout (the environment's workerTimeoutSeconds) |
+| LOCAL_LEASE_GRACE_SECONDS | how long a claim's lease outlives its invocation (the cloud's: 30 s) |
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class LocalFaults:
     aws_faults: AwsFaultPlan
     visibility_seconds: int | None
     worker_timeout_seconds: int | None
+    lease_grace_seconds: float | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> LocalFaults:
@@ -64,6 +66,9 @@ class LocalFaults:
         timeout = _number(env, "LOCAL_WORKER_TIMEOUT_SECONDS", int)
         if timeout is not None and timeout < 10:
             raise ValueError("LOCAL_WORKER_TIMEOUT_SECONDS must be at least 10 (as the stack's)")
+        grace = _number(env, "LOCAL_LEASE_GRACE_SECONDS", float)
+        if grace is not None and not 1 <= grace <= 300:
+            raise ValueError("LOCAL_LEASE_GRACE_SECONDS must be between 1 and 300 (the worker's limits)")
         return cls(
             provider_faults=provider_faults,
             seed=_number(env, "FAKE_LLM_SEED", int),
@@ -73,6 +78,7 @@ class LocalFaults:
             aws_faults=aws_faults,
             visibility_seconds=_number(env, "LOCAL_VISIBILITY_SECONDS", int) or None,
             worker_timeout_seconds=timeout,
+            lease_grace_seconds=grace,
         )
 
     def shorten_visibility(self, sqs: Any, queue_url: str) -> None:
@@ -82,6 +88,13 @@ class LocalFaults:
             sqs.set_queue_attributes(
                 QueueUrl=queue_url, Attributes={"VisibilityTimeout": str(self.visibility_seconds)}
             )
+
+    def lease_environment(self) -> dict[str, str]:
+        """LEASE_GRACE_SECONDS for the worker and the sweeper (both must reckon with the same lease),
+        when LOCAL_LEASE_GRACE_SECONDS is set; otherwise they keep the cloud's."""
+        if self.lease_grace_seconds is None:
+            return {}
+        return {"LEASE_GRACE_SECONDS": f"{self.lease_grace_seconds:g}"}
 
     def banner_lines(self, fake_urls: Mapping[str, str]) -> list[str]:
         """What the start-up banner says about the fakes and the faults."""
@@ -98,6 +111,8 @@ class LocalFaults:
             active.append(f"queue visibility {self.visibility_seconds} s")
         if self.worker_timeout_seconds:
             active.append(f"worker timeout {self.worker_timeout_seconds} s")
+        if self.lease_grace_seconds:
+            active.append(f"lease grace {self.lease_grace_seconds:g} s")
         if active:
             lines.append(f"  faults        {'; '.join(active)}")
         return lines

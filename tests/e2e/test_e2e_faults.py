@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from cv_jobs.jobs import LEASE_GRACE_SECONDS
 from infra.config import environment_config_from_file
 from local.faults.report import FaultReport, build_report
 from local.faults.run import FaultRunConfig, run_faults
@@ -24,7 +23,7 @@ LOCAL_STALE_MARGIN_SECONDS = 5
 LOCAL_SWEEP_SECONDS = 10
 
 # Denser than `make faults` so that every kind shows up in a small run; the worker timeout is the
-# stack's minimum, so a crashed job's lease (timeout + 30 s) ends soon.
+# stack's minimum and the lease grace short, so a crashed job's lease (timeout + grace) ends soon.
 SMALL_RUN = FaultRunConfig(
     jobs=36,
     provider_faults="429:0.1,500:0.05,503:0.03,timeout:0.03,invalid_json:0.03,truncated:0.02,blocked:0.02,quota:0.02",
@@ -34,6 +33,7 @@ SMALL_RUN = FaultRunConfig(
     post_retry_share=0.15,
     visibility_seconds=4,
     worker_timeout_seconds=10,
+    lease_grace_seconds=3,
     worker_processes=3,
     seed=6,
     settle_seconds=120,
@@ -74,12 +74,13 @@ def test_the_run_covered_every_job_type_route_and_kind_of_fault(report: FaultRep
 
 def test_every_job_ended_within_the_bound(report: FaultReport) -> None:
     # Given the bound docs/reliability.md states (cv_jobs/sweeper/sweep.py): R receives of the
-    # message at most V apart, then a last lease of T + 30 s, the sweep's margin and its interval
+    # message at most V apart, then a last lease of T + the lease grace, the sweep's margin and its
+    # interval
     receives = environment_config_from_file("dev").max_receive_count
     bound = (
         receives * SMALL_RUN.visibility_seconds
         + SMALL_RUN.worker_timeout_seconds
-        + LEASE_GRACE_SECONDS
+        + SMALL_RUN.lease_grace_seconds
         + LOCAL_STALE_MARGIN_SECONDS
         + LOCAL_SWEEP_SECONDS
     )

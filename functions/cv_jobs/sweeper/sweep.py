@@ -3,16 +3,17 @@
 A job is open while it is queued or processing. Its message brings it back to a worker until the
 queue's maxReceiveCount is spent; every receive is at most one visibility timeout after the one
 before (the worker's backoff and its give-back of a duplicate are shorter), and a claim's lease
-ends at most worker timeout + 30 s after it began. So, with V the visibility timeout, R the
-maxReceiveCount, T the worker timeout and m a margin for SQS and Lambda to hand a message over:
+ends at most worker timeout + G after it began (G: the lease grace, 30 s in the cloud). So, with V the
+visibility timeout, R the maxReceiveCount, T the worker timeout and m a margin for SQS and Lambda to
+hand a message over:
 
 - processing, every attempt used and the lease over: only the queue's last delivery could still
   fail it (internal_error); the sweep does it now, a visibility timeout sooner;
 - processing, lease over for more than V + m: a live message would have come back by then, so there
   is none (lost by receives a duplicate or a throttled invocation spent, or in the DLQ);
-- open and older than R·V + T + 30 s + m with no live lease: no delivery of its message can still come.
+- open and older than R·V + T + G + m with no live lease: no delivery of its message can still come.
 
-Every job is therefore terminal within R·V + T + 30 s + m + the sweep interval of its creation
+Every job is therefore terminal within R·V + T + G + m + the sweep interval of its creation
 (docs/reliability.md). A job held by a live lease is never touched: its holder writes its outcome.
 """
 
@@ -38,6 +39,8 @@ class StaleRules:
     visibility_seconds: float
     worker_timeout_seconds: float
     margin_seconds: float
+    # The workers' lease grace (their LEASE_GRACE_SECONDS): how long a lease outlives its invocation.
+    lease_grace_seconds: float = LEASE_GRACE_SECONDS
 
     @classmethod
     def of(cls, settings: SweeperSettings) -> StaleRules:
@@ -47,6 +50,7 @@ class StaleRules:
             visibility_seconds=settings.queue_visibility_seconds,
             worker_timeout_seconds=settings.worker_timeout_seconds,
             margin_seconds=settings.margin_seconds,
+            lease_grace_seconds=settings.lease_grace_seconds,
         )
 
     @property
@@ -60,7 +64,7 @@ class StaleRules:
         return (
             self.max_receive_count * self.visibility_seconds
             + self.worker_timeout_seconds
-            + LEASE_GRACE_SECONDS
+            + self.lease_grace_seconds
             + self.margin_seconds
         )
 

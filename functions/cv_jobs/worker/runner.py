@@ -25,7 +25,7 @@ from cv_jobs.errors import JobErrorCode, JobFailure
 from cv_jobs.job_types import BY_NAME, JobType
 from cv_jobs.job_types.base import Prompt, Step
 from cv_jobs.job_types.schema import provider_schema
-from cv_jobs.jobs import LEASE_GRACE_SECONDS, JobStatus
+from cv_jobs.jobs import JobStatus
 from cv_jobs.log_keys import add_job_log_keys, logged_job
 from cv_jobs.observability import logger, metrics, secret_in_use
 from cv_jobs.settings import WorkerSettings
@@ -76,7 +76,7 @@ class JobRunner:
         claim = self._store.claim(
             message.job_id,
             model=model_for(provider, self._settings, current.get("job_type")),
-            lease_seconds=deadline.remaining() + LEASE_GRACE_SECONDS,
+            lease_seconds=deadline.remaining() + self._settings.lease_grace_seconds,
             now=self._clock(),
         )
         if claim is None:
