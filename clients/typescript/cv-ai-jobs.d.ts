@@ -399,11 +399,11 @@ export interface components {
             /** @description A human-readable sentence. */
             detail: string;
         };
-        /** @description The Idempotency-Key was used for a different request (another body, job type or provider) by this client in the last 24 hours. */
+        /** @description `idempotency_key_reused`: the Idempotency-Key was used for a different request (another body, job type or provider) by this client in the last 24 hours. `idempotency_key_in_use`: the first request with this key is still creating its job; send the same request again after `Retry-After` seconds. */
         IdempotencyConflictBody: {
             error: {
                 /** @enum {string} */
-                code: "idempotency_key_reused";
+                code: "idempotency_key_reused" | "idempotency_key_in_use";
                 message: string;
             };
             /** @description A human-readable sentence. */
@@ -895,9 +895,11 @@ export interface components {
                 "application/json": components["schemas"]["RouteNotFoundBody"];
             };
         };
-        /** @description The Idempotency-Key was used for a different request (another body, job type or provider) by this client in the last 24 hours. */
+        /** @description `idempotency_key_reused`: the Idempotency-Key was used for a different request (another body, job type or provider) by this client in the last 24 hours. `idempotency_key_in_use`: the first request with this key is still creating its job; send the same request again after `Retry-After` seconds. */
         IdempotencyConflict: {
             headers: {
+                /** @description With `idempotency_key_in_use`: seconds to wait before the retry. */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {

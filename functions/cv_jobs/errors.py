@@ -76,6 +76,17 @@ class IdempotencyKeyReused(ApiError):
     code = "idempotency_key_reused"
 
 
+class IdempotencyKeyInUse(ApiError):
+    """The first request with this Idempotency-Key is still creating its job: retry shortly."""
+
+    status_code = 409
+    code = "idempotency_key_in_use"
+    retry_after_seconds = 1
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
+
+
 class JobNotFound(ApiError):
     status_code = 404
     code = "job_not_found"

@@ -142,7 +142,8 @@ class FaultReport:
 
 def build_report(result: FaultRunResult) -> FaultReport:
     accepted = {s.job_id: s for s in result.submissions if s.job_id}
-    items = {item["job_id"]: item for item in (_plain(raw) for raw in result.items)}
+    # Jobs only: the Idempotency-Key records beside them (no status) are scanned for canaries below.
+    items = {item["job_id"]: item for item in (_plain(raw) for raw in result.items) if "status" in item}
     fault_events = events.read(result.log_text.splitlines())
     crashes = [event for event in fault_events if event["local_fault"] == events.WORKER_CRASH]
     aws_faults = Counter(

@@ -139,11 +139,16 @@ class StackProcess:
         return {name: self.scan(table=name) for name in names if name != self.table_name()}
 
     def scan(self, *, brief: bool = False, table: str | None = None) -> list[dict[str, Any]]:
-        """The jobs table, or another (DynamoDB JSON); `brief`: job id and status only."""
+        """The jobs table, or another (DynamoDB JSON), every item; `brief`: the jobs' id and status
+        only (the Idempotency-Key records beside them have no status)."""
         dynamodb = self.aws("dynamodb")
         options: dict[str, Any] = {"TableName": table or self.table_name(), "ConsistentRead": True}
         if brief:
-            options |= {"ProjectionExpression": "job_id, #s", "ExpressionAttributeNames": {"#s": "status"}}
+            options |= {
+                "ProjectionExpression": "job_id, #s",
+                "FilterExpression": "attribute_exists(#s)",
+                "ExpressionAttributeNames": {"#s": "status"},
+            }
         items: list[dict[str, Any]] = []
         for page in dynamodb.get_paginator("scan").paginate(**options):
             items.extend(page["Items"])

@@ -84,14 +84,16 @@ class Client:
             try:
                 response = self._http.post(url, json=submission.body, headers=headers)
             except httpx.TransportError:
-                status, job_id = 0, None
+                status, job_id, code = 0, None, None
             else:
                 self._keep(response)
                 status = response.status_code
                 job_id = response.json().get("job_id") if status in (200, 201, 202) else None
+                code = _error_code(response)
             submission.statuses.append(status)
-            # Retried as a frontend would after a server error or a lost answer; never a refusal.
-            if status not in (0, 500, 502, 503, 504) or attempt == _POST_ATTEMPTS - 1:
+            # Retried as a frontend would after a server error or a lost answer, or when the first
+            # try with this key is still running (docs/api.md); never another refusal.
+            if not _retried(status, code) or attempt == _POST_ATTEMPTS - 1:
                 return status, job_id
             time.sleep(pause)
             pause *= 2
@@ -104,6 +106,19 @@ class Client:
 
     def close(self) -> None:
         self._http.close()
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        answer = response.json()
+    except ValueError:  # a gateway's own page, not our error body
+        return None
+    error = answer.get("error") if isinstance(answer, dict) else None
+    return str(error.get("code")) if isinstance(error, dict) else None
+
+
+def _retried(status: int, code: str | None) -> bool:
+    return status in (0, 500, 502, 503, 504) or (status, code) == (409, "idempotency_key_in_use")
 
 
 class Duplicator(threading.Thread):

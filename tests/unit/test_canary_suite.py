@@ -155,8 +155,9 @@ def suite_run(
     logger.setLevel(logging.DEBUG)
     with every_logger_at_debug(sinks, logger.registered_handler):
         try:
-            # Success on each credential path
-            for name, headers in (("openai", byok_openai), ("gemini", byok_gemini), ("system", {})):
+            # Success on each credential path (one with an Idempotency-Key: its record is scanned too)
+            keyed_openai = {**byok_openai, "Idempotency-Key": f"canary-idem-{uuid.uuid4()}"}
+            for name, headers in (("openai", keyed_openai), ("gemini", byok_gemini), ("system", {})):
                 jobs[name] = suite.run(suite.submit(headers))
             # Provider 401 and 429, both echoing the key; the 429 is retried by redelivery
             providers.openai.fail_next(401, _openai_error_echoing(REVOKED_KEY, 401))
@@ -296,7 +297,11 @@ def test_no_cv_text_reaches_logs_or_sqs_and_no_final_record_keeps_it(
     for marker in suite.markers:
         assert [name for name, text in not_stored.items() if marker in text] == []
     # and every job record is final, without its payload or step checkpoints
-    jobs = [item for item in sinks.items if "job_id" in item]
+    jobs = [item for item in sinks.items if "status" in item]
+    # and the Idempotency-Key's record beside them holds no CV either
+    records = [item for item in sinks.items if item.get("job_id", {}).get("S", "").startswith("idem#")]
+    assert len(records) == 1
+    assert not [marker for marker in suite.markers if marker in json.dumps(records)]
     assert {item["status"]["S"] for item in jobs} <= FINAL
     assert [item["job_id"]["S"] for item in jobs if "payload" in item or "steps" in item] == []
 

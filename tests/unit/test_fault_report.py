@@ -131,3 +131,21 @@ def test_a_key_in_any_form_in_a_log_is_a_violation() -> None:
         report = build_report(result)
         assert report.canaries["logs"] == 1
         assert any("canary keys found" in problem for problem in report.violations())
+
+
+def test_idempotency_records_are_no_jobs_but_are_scanned_for_keys() -> None:
+    # Given the jobs table also holds an Idempotency-Key's record (no status), one with a key in it
+    answers = [_answer("tailor", CREATED + 1), _answer("evaluate", CREATED + 2)]
+    record = {"job_id": {"S": "idem#" + "0" * 64}, "reserved_job_id": {"S": JOB}, "ttl": {"N": "1"}}
+    leaking = {**record, "token": {"S": OPENAI_KEY}}
+
+    # When the report is built
+    clean = build_report(_run(answers, [], records=[_record(JOB, "succeeded", CREATED + 4), record]))
+    leaked = build_report(_run(answers, [], records=[_record(JOB, "succeeded", CREATED + 4), leaking]))
+
+    # Then the record is neither a job, a stuck job nor an orphan, and the run holds
+    assert list(clean.items) == [JOB]
+    assert (clean.stuck, clean.orphans, clean.violations()) == ([], [], [])
+    # And a key in a record is still found, as in any item of the table
+    assert leaked.canaries["jobs table"] == 1
+    assert any("canary keys found" in problem for problem in leaked.violations())

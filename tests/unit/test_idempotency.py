@@ -1,22 +1,37 @@
 """Idempotent submission: a POST with an `Idempotency-Key` (per API key, for the job record's
 lifetime, 24 h) returns the same job for the same request and 409 for another request under the
-same key; concurrent duplicates make one job; a retried POST never queues or pays twice."""
+same key; concurrent duplicates make one job; a retried POST never queues or pays twice; job ids
+stay random uuid4s. The key's record itself: tests/unit/test_idempotency_records.py."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+import uuid
+from decimal import Decimal
 from typing import Any
 
+import boto3
 import pytest
 
 from cv_jobs.api.handler import lambda_handler
+from cv_jobs.aws.idempotency_records import RECORD_PREFIX
+from cv_jobs.aws.key_sealer import KeySealer
+from cv_jobs.aws.system_budget import ENVIRONMENT_SCOPE
 from tests.unit.conftest import CANARY_OPENAI_KEY, Aws
 from tests.unit.events import api_context, api_event
 from tests.unit.samples import sample
 
 BYOK = {"X-User-Provider": "openai", "X-User-Api-Key": CANARY_OPENAI_KEY}
+
+
+def jobs(aws: Aws) -> list[dict[str, Any]]:
+    return [item for item in aws.scan_items() if not item["job_id"].startswith(RECORD_PREFIX)]
+
+
+def records(aws: Aws) -> list[dict[str, Any]]:
+    return [item for item in aws.scan_items() if item["job_id"].startswith(RECORD_PREFIX)]
 
 
 def post(
@@ -26,9 +41,11 @@ def post(
     api_key_id: str = "key-id-a",
     headers: dict[str, str] | None = None,
     path: str = "extract",
+    system: bool = False,
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """One POST through the api handler; `system`: without BYOK headers (the service's key)."""
     body = body if body is not None else {"cv_text": sample("cv_backend_engineer.txt")}
-    all_headers = {**BYOK, **(headers or {})}
+    all_headers = {**({} if system else BYOK), **(headers or {})}
     if key is not None:
         all_headers["Idempotency-Key"] = key
     event = api_event("POST", f"/ai/jobs/{path}", body=body, headers=all_headers)
@@ -51,8 +68,10 @@ def test_same_key_and_body_return_the_same_job_and_queue_it_once(aws: Aws) -> No
     assert status == 202
     assert again["job_id"] == first["job_id"]
     assert headers["idempotent-replayed"] == "true"
-    # And only one job exists and only one message was queued: nothing runs or is paid twice
-    assert len(aws.scan_items()) == 1
+    # And only one job (and one record of the key) exists and only one message was queued:
+    # nothing runs or is paid twice
+    assert len(jobs(aws)) == 1
+    assert len(records(aws)) == 1
     assert len(aws.receive()) == 1
 
 
@@ -66,7 +85,7 @@ def test_same_key_with_another_body_is_409_with_our_error_body(aws: Aws) -> None
     assert status == 409
     assert body["error"]["code"] == "idempotency_key_reused"
     assert body["detail"]
-    assert len(aws.scan_items()) == 1
+    assert len(jobs(aws)) == 1
 
 
 @pytest.mark.parametrize(
@@ -95,38 +114,89 @@ def test_the_same_body_for_another_provider_or_job_is_another_request(
     assert status == 409, payload
 
 
-def test_keys_are_scoped_to_the_api_key(aws: Aws) -> None:
+def test_an_idempotent_job_id_is_a_random_uuid4_unrelated_to_the_client_or_key(aws: Aws) -> None:
     # Given two clients (API keys) that happen to use the same Idempotency-Key
     _, first, _ = post("order-1", api_key_id="key-id-a")
     status, second, _ = post("order-1", api_key_id="key-id-b")
-    # Then each gets its own job
+    # Then each gets its own job, and each id is a random uuid4 (nothing derived from key or client)
     assert status == 202
     assert first["job_id"] != second["job_id"]
-    assert len(aws.scan_items()) == 2
+    for job_id in (first["job_id"], second["job_id"]):
+        assert uuid.UUID(job_id).version == 4
+        assert str(uuid.UUID(job_id)) == job_id
+    # And the ids share nothing beyond the version and variant nibbles a uuid4 always has
+    a, b = (uuid.UUID(j["job_id"]).hex for j in (first, second))
+    assert sum(x == y for x, y in zip(a, b, strict=True)) < 16
+    assert len(jobs(aws)) == 2
 
 
-def test_concurrent_duplicates_resolve_to_one_job(aws: Aws) -> None:
-    # Given eight identical POSTs with one key, at once
+def test_the_same_client_and_key_in_another_window_gets_a_fresh_uuid4(aws: Aws) -> None:
+    # Given a job posted with a key, whose record and job are then gone (the TTL's work)
+    _, first, _ = post("window-1")
+    for item in aws.scan_items():
+        aws.table.delete_item(Key={"job_id": item["job_id"]})
+    # When the same client posts the same request under the same key
+    status, again, headers = post("window-1")
+    # Then it is a new job with a new random id, not a recomputed one
+    assert (status, headers.get("idempotent-replayed")) == (202, None)
+    assert again["job_id"] != first["job_id"]
+    assert uuid.UUID(again["job_id"]).version == 4
+
+
+def burst(key: str, *, system: bool = False, n: int = 8) -> list[tuple[int, dict[str, Any], dict[str, str]]]:
+    """`n` identical POSTs with one key, released at the same moment."""
     results: list[tuple[int, dict[str, Any], dict[str, str]]] = []
     lock = threading.Lock()
-    start = threading.Barrier(8)
+    start = threading.Barrier(n)
 
     def send() -> None:
         start.wait()
-        outcome = post("burst-1")
+        outcome = post(key, system=system)
         with lock:
             results.append(outcome)
 
-    threads = [threading.Thread(target=send) for _ in range(8)]
+    threads = [threading.Thread(target=send) for _ in range(n)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return results
+
+
+def test_concurrent_duplicates_resolve_to_one_job_one_message_and_one_seal(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given every seal of a key is counted
+    seals: list[str] = []
+    real_seal = KeySealer.seal
+
+    def counted_seal(self: KeySealer, *args: Any, **kwargs: Any) -> Any:
+        seals.append(kwargs["job_id"])
+        return real_seal(self, *args, **kwargs)
+
+    monkeypatch.setattr(KeySealer, "seal", counted_seal)
+    # When eight identical POSTs with one key arrive at once
+    results = burst("burst-1")
     # Then every caller got the same job, exactly one was recorded and one message queued
     assert {status for status, _, _ in results} == {202}
     assert len({body["job_id"] for _, body, _ in results}) == 1
-    assert len(aws.scan_items()) == 1
+    assert len(jobs(aws)) == 1
+    assert len(records(aws)) == 1
     assert len(aws.receive()) == 1
+    # And the user's key was sealed once, for that job
+    assert seals == [results[0][1]["job_id"]]
+
+
+def test_concurrent_duplicates_on_the_system_key_spend_the_budget_once(aws: Aws) -> None:
+    # Given the system path (no BYOK headers) with its daily budgets
+    # When eight identical POSTs with one key arrive at once
+    results = burst("burst-system", system=True)
+    # Then they all got the one job, and the environment's budget counter moved by exactly one
+    assert {status for status, _, _ in results} == {202}, results
+    assert len({body["job_id"] for _, body, _ in results}) == 1
+    counters = boto3.resource("dynamodb", region_name="us-east-1").Table("budgets").scan()["Items"]
+    used = [c["used"] for c in counters if str(c["counter"]).startswith(f"{ENVIRONMENT_SCOPE}#")]
+    assert used == [Decimal(1)]
 
 
 def test_a_replay_shows_the_jobs_current_status(aws: Aws) -> None:
@@ -152,6 +222,10 @@ def test_a_malformed_idempotency_key_is_400(aws: Aws, key: str) -> None:
 
 
 def test_without_the_header_every_post_is_a_new_job(aws: Aws) -> None:
-    post(None)
-    post(None)
-    assert len(aws.scan_items()) == 2
+    # When the same request is posted twice without a key
+    _, first, _ = post(None)
+    _, second, _ = post(None)
+    # Then there are two jobs and no record of any key
+    assert first["job_id"] != second["job_id"]
+    assert len(jobs(aws)) == 2
+    assert records(aws) == []

@@ -13,10 +13,11 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cv_jobs.api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER
+from cv_jobs.api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, IdempotentSubmissions
 from cv_jobs.api.service import JobService
 from cv_jobs.api.validation import body_text
 from cv_jobs.aws import clients
+from cv_jobs.aws.idempotency_records import IdempotencyRecords
 from cv_jobs.aws.jobs_queue import JobsQueue
 from cv_jobs.aws.jobs_store import JobsStore
 from cv_jobs.aws.key_sealer import KeySealer
@@ -42,12 +43,14 @@ CORS_HEADERS = [
 
 
 def build_service(settings: ApiSettings) -> JobService:
+    # Short timeouts, no SDK retries: the service retries within the invocation's time.
+    table = clients.table(settings.jobs_table_name, clients.API_CONFIG)
+    store = JobsStore(table, settings.job_ttl_seconds)
     return JobService(
         settings=settings,
-        # Short timeouts, no SDK retries: the service retries within the invocation's time.
-        store=JobsStore(
-            clients.table(settings.jobs_table_name, clients.API_CONFIG), settings.job_ttl_seconds
-        ),
+        store=store,
+        # The keys' records live beside the jobs, for as long as a job does.
+        idempotency=IdempotentSubmissions(IdempotencyRecords(table, settings.job_ttl_seconds), store),
         queue=JobsQueue(clients.client("sqs", clients.API_CONFIG), settings.jobs_queue_url),
         # A seal never outlives its job.
         sealer=KeySealer(

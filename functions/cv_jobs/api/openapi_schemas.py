@@ -15,6 +15,7 @@ from cv_jobs.credentials import CredentialSource, Provider
 from cv_jobs.errors import (
     ByokHeaderError,
     ByokRequired,
+    IdempotencyKeyInUse,
     IdempotencyKeyReused,
     InvalidIdempotencyKey,
     InvalidJson,
@@ -246,9 +247,11 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
     "IdempotencyConflict": (
         409,
         _error_body(
-            [IdempotencyKeyReused.code],
-            f"The {IDEMPOTENCY_HEADER} was used for a different request (another body, job type or "
-            "provider) by this client in the last 24 hours.",
+            [IdempotencyKeyReused.code, IdempotencyKeyInUse.code],
+            f"`{IdempotencyKeyReused.code}`: the {IDEMPOTENCY_HEADER} was used for a different request "
+            "(another body, job type or provider) by this client in the last 24 hours. "
+            f"`{IdempotencyKeyInUse.code}`: the first request with this key is still creating its job; "
+            "send the same request again after `Retry-After` seconds.",
         ),
     ),
     "PayloadTooLarge": (
@@ -319,6 +322,12 @@ def error_components() -> tuple[dict[str, Any], dict[str, Any]]:
     responses["TooManyRequests"]["headers"] = {
         "Retry-After": {
             "description": "Seconds to wait (with `system_budget_exhausted`: until the next UTC day).",
+            "schema": {"type": "string"},
+        }
+    }
+    responses["IdempotencyConflict"]["headers"] = {
+        "Retry-After": {
+            "description": f"With `{IdempotencyKeyInUse.code}`: seconds to wait before the retry.",
             "schema": {"type": "string"},
         }
     }

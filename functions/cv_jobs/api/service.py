@@ -9,18 +9,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from cv_jobs import job_metrics
-from cv_jobs.api.idempotency import idempotency_key, job_id_for, request_fingerprint
+from cv_jobs.api.aws_calls import before_the_job
+from cv_jobs.api.idempotency import (
+    IdempotentSubmissions,
+    Reservation,
+    idempotency_key,
+    request_fingerprint,
+)
 from cv_jobs.api.validation import validate_body
 from cv_jobs.aws.clients import API_ATTEMPT_SECONDS
 from cv_jobs.aws.jobs_queue import JobMessage, JobsQueue
 from cv_jobs.aws.jobs_store import JobExists, JobsStore
 from cv_jobs.aws.key_sealer import KeySealer
 from cv_jobs.aws.system_budget import SystemBudget
-from cv_jobs.aws.transient import is_transient, retry_within
+from cv_jobs.aws.transient import retry_within
 from cv_jobs.byok import credential_from_headers
+from cv_jobs.credentials import CredentialRequest
 from cv_jobs.deadline import Deadline
 from cv_jobs.errors import (
-    IdempotencyKeyReused,
     JobErrorCode,
     JobFailure,
     JobNotFound,
@@ -57,12 +63,14 @@ class JobService:
         store: JobsStore,
         queue: JobsQueue,
         sealer: KeySealer,
+        idempotency: IdempotentSubmissions,
         budget: SystemBudget | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """`budget`: the system path's daily budgets (None: unlimited, for tests that build the
         service directly; the handler always passes one when the system path is on)."""
         self._settings = settings
+        self._idempotency = idempotency
         self._budget = budget
         self._store = store
         self._queue = queue
@@ -86,37 +94,69 @@ class JobService:
         request = validate_body(job_type, body)
         payload = request.model_dump(mode="json")
         key = idempotency_key(headers)
-        idempotency: dict[str, str] | None = None
+        reservation: Reservation | None = None
         if key is None:
             job_id = str(uuid.uuid4())
         else:
-            # The key names the job: a retry finds what its first attempt wrote, before it seals,
-            # spends a budget or queues anything.
-            job_id = job_id_for(f"{owner.api_key_id}\n{owner.user or ''}", key)
-            idempotency = {
-                "request_hash": request_fingerprint(
-                    job_type.name, credential.provider.value, credential.source.value, payload
-                ),
-                # Tells this request's own earlier try (a put that timed out after it landed)
-                # from a concurrent duplicate's.
-                "created_by": uuid.uuid4().hex,
-            }
-            existing = self._store.get(job_id)
-            if existing is not None:
-                return _replay(existing, idempotency["request_hash"])
+            # The key is taken before anything is sealed, spent or queued: a duplicate finds the
+            # first request's job instead, and only one of any number of duplicates makes one.
+            request_hash = request_fingerprint(
+                job_type.name, credential.provider.value, credential.source.value, payload
+            )
+            reserved = self._idempotency.reserve(owner, key, request_hash, deadline)
+            if not isinstance(reserved, Reservation):
+                return _replay(reserved)
+            reservation, job_id = reserved, reserved.job_id
         add_job_log_keys(
             job_id=job_id,
             job_type=job_type.name,
             provider=credential.provider.value,
             credential=credential.source.value,
         )
+        try:
+            item = self._start(job_id, job_type, credential, payload, owner, deadline)
+        except BaseException:
+            # Nothing runs (the answer says: submit again): the key must not keep naming this job.
+            if reservation is not None:
+                self._idempotency.release(reservation)
+            raise
+        logger.info(
+            "job queued",
+            extra={
+                "job_id": job_id,
+                "job_type": job_type.name,
+                "provider": credential.provider.value,
+                "credential": credential.source.value,
+                # Only presence and length of a user key may be logged.
+                "user_key_length": len(credential.api_key) if credential.api_key else 0,
+            },
+        )
+        job_metrics.job_created(item)
+        return Accepted(
+            {
+                "job_id": job_id,
+                "status": JobStatus.QUEUED.value,
+                "job_type": job_type.name,
+                "created_at": item["created_at"],
+            }
+        )
 
+    def _start(
+        self,
+        job_id: str,
+        job_type: JobType[Any, Any],
+        credential: CredentialRequest,
+        payload: dict[str, Any],
+        owner: Owner,
+        deadline: Deadline,
+    ) -> dict[str, Any]:
+        """Seal the key, spend the budget, record the job and queue its message; the record."""
         sealed_key = None
         if credential.api_key is not None:
             api_key, provider = credential.api_key, credential.provider
             with secret_in_use(api_key.reveal()):
                 # Sealing, then the record, the message and a possible fail_queued come after.
-                sealed_key = _before_the_job(
+                sealed_key = before_the_job(
                     lambda: self._sealer.seal(api_key, job_id=job_id, provider=provider), deadline, 3
                 )
 
@@ -124,9 +164,9 @@ class JobService:
             budget, scopes = self._budget, owner.budget_scopes()
             # One token for every try: a retry after a lost answer does not spend twice.
             token = uuid.uuid4().hex
-            _before_the_job(lambda: budget.spend(scopes, request_token=token), deadline, 3)
+            before_the_job(lambda: budget.spend(scopes, request_token=token), deadline, 3)
         try:
-            item = _before_the_job(
+            item: dict[str, Any] = before_the_job(
                 lambda: self._store.create(
                     job_id=job_id,
                     job_type=job_type.name,
@@ -135,18 +175,16 @@ class JobService:
                     credential=credential.source,
                     now=self._clock(),
                     owner=owner.record_fields(),
-                    idempotency=idempotency,
                 ),
                 deadline,
                 2,
             )
         except JobExists:
+            # Ids are fresh uuid4s: the record is this request's own, from a try whose answer was lost.
             existing = self._store.get(job_id)
-            if existing is None or idempotency is None:
+            if existing is None:
                 raise ServiceUnavailable("The job could not be created right now. Submit it again.") from None
-            if existing.get("created_by") != idempotency["created_by"]:
-                return _replay(existing, idempotency["request_hash"])  # a concurrent duplicate won
-            item = existing  # this request's own earlier try landed: queue it
+            item = existing
         message = JobMessage(
             job_id=job_id,
             job_type=job_type.name,
@@ -172,27 +210,7 @@ class JobService:
             raise ServiceUnavailable(
                 "The job could not be queued; nothing will run. Submit it again."
             ) from None
-
-        logger.info(
-            "job queued",
-            extra={
-                "job_id": job_id,
-                "job_type": job_type.name,
-                "provider": credential.provider.value,
-                "credential": credential.source.value,
-                # Only presence and length of a user key may be logged.
-                "user_key_length": len(credential.api_key) if credential.api_key else 0,
-            },
-        )
-        job_metrics.job_created(item)
-        return Accepted(
-            {
-                "job_id": job_id,
-                "status": JobStatus.QUEUED.value,
-                "job_type": job_type.name,
-                "created_at": item["created_at"],
-            }
-        )
+        return item
 
     def _fail_unqueued(self, job_id: str, deadline: Deadline) -> None:
         error = JobFailure(JobErrorCode.QUEUE_UNAVAILABLE).as_error()
@@ -233,14 +251,8 @@ class JobService:
             )
 
 
-def _replay(existing: Mapping[str, Any], request_hash: str) -> Accepted:
-    """The earlier request's job, as its POST answered, with the status it has now; or 409 when
-    the key was used for a different request."""
-    if existing.get("request_hash") != request_hash:
-        raise IdempotencyKeyReused(
-            "This Idempotency-Key was used for a different request.",
-            detail="Use a new Idempotency-Key for a new request; retry only the same request with a key.",
-        )
+def _replay(existing: Mapping[str, Any]) -> Accepted:
+    """The earlier request's job, as its POST answered, with the status it has now."""
     logger.info("idempotent retry answered with its job", extra={"job_id": existing["job_id"]})
     return Accepted(
         {
@@ -251,24 +263,6 @@ def _replay(existing: Mapping[str, Any], request_hash: str) -> Accepted:
         },
         replayed=True,
     )
-
-
-def _before_the_job(call: Callable[[], Any], deadline: Deadline, calls_after: int) -> Any:
-    """An AWS call before the job is queued, retried while `calls_after` more tries still fit; a
-    dependency that stays unavailable is a 503 (nothing was queued), not a crash."""
-    try:
-        return retry_within(
-            call,
-            deadline,
-            reserve_seconds=calls_after * API_ATTEMPT_SECONDS,
-            attempt_seconds=API_ATTEMPT_SECONDS,
-        )
-    except Exception as error:
-        if not is_transient(error):
-            raise
-        raise ServiceUnavailable(
-            "The job could not be created right now; nothing will run. Submit it again."
-        ) from None
 
 
 def _canonical_id(value: str) -> str:

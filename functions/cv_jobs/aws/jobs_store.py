@@ -58,11 +58,9 @@ class JobsStore:
         credential: CredentialSource,
         now: float,
         owner: Mapping[str, str] | None = None,
-        idempotency: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """`owner`: who may read and cancel the job (cv_jobs.ownership.Owner.record_fields).
-        `idempotency`: an idempotent submission's request fingerprint and creation token
-        (cv_jobs.api.idempotency). Raises JobExists when a live record has this id."""
+        Raises JobExists when a live record has this id."""
         item = {
             "job_id": job_id,
             "job_type": job_type,
@@ -75,7 +73,6 @@ class JobsStore:
             "credential": credential.value,
             "attempts": 0,
             **(owner or {}),
-            **(idempotency or {}),
         }
         try:
             self._table.put_item(
