@@ -140,10 +140,25 @@ class JobsStore:
         )
         return self.get(job_id)
 
-    def claim(self, job_id: str, *, model: str, lease_seconds: float, now: float) -> Claim | None:
+    def claim(
+        self,
+        job_id: str,
+        *,
+        model: str,
+        lease_seconds: float,
+        now: float,
+        expect: tuple[str, str] | None = None,
+    ) -> Claim | None:
         """Take the job for one attempt: a queued job, or a processing one whose lease expired
-        (its worker died). None when it is finished, cancelled or held by a live attempt."""
+        (its worker died). None when it is finished, cancelled or held by a live attempt, or when
+        `expect` (job type, provider: what its message says, the model chosen from it) is not what
+        the record says."""
         token = uuid.uuid4().hex
+        agrees, expected, expected_names = "", {}, {}
+        if expect is not None:
+            agrees = " AND #job_type = :expected_type AND #provider = :expected_provider"
+            expected = {":expected_type": expect[0], ":expected_provider": expect[1]}
+            expected_names = {"#job_type": "job_type", "#provider": "provider"}
         try:
             response = self._table.update_item(
                 Key={"job_id": job_id},
@@ -157,9 +172,9 @@ class JobsStore:
                     "attribute_exists(job_id) AND (#status = :queued OR "
                     "(#status = :processing AND lease_expires_at < :now)) "
                     # An expired job (not yet deleted by TTL) never runs: its seal has expired too.
-                    "AND (attribute_not_exists(#ttl) OR #ttl > :now)"
+                    "AND (attribute_not_exists(#ttl) OR #ttl > :now)" + agrees
                 ),
-                ExpressionAttributeNames={"#status": "status", "#ttl": "ttl"},
+                ExpressionAttributeNames={"#status": "status", "#ttl": "ttl", **expected_names},
                 ExpressionAttributeValues=to_dynamo(
                     {
                         ":processing": JobStatus.PROCESSING.value,
@@ -171,6 +186,7 @@ class JobsStore:
                         ":model": model,
                         ":zero": 0,
                         ":one": 1,
+                        **expected,
                     }
                 ),
                 ReturnValues="ALL_NEW",

@@ -64,34 +64,10 @@ class JobRunner:
 
     @logged_job
     def run(self, message: Delivery, deadline: Deadline) -> None:
-        current = self._store.get(message.job_id)
-        log = {"job_id": message.job_id, "job_type": (current or {}).get("job_type")}
-        if current is None or JobStatus(current["status"]).finished:
-            logger.info("job needs no work", extra={**log, "status": (current or {}).get("status")})
-            return
-        provider = Provider(current["provider"])
-        add_job_log_keys(
-            job_type=log["job_type"], provider=provider.value, credential=current.get("credential")
-        )
-        claim = self._store.claim(
-            message.job_id,
-            model=model_for(provider, self._settings, current.get("job_type")),
-            lease_seconds=deadline.remaining() + self._settings.lease_grace_seconds,
-            now=self._clock(),
-        )
+        claim = self._claim(message, deadline)
         if claim is None:
-            current = self._store.get(message.job_id)
-            if current is None or JobStatus(current["status"]).finished:
-                return
-            # Another attempt holds a live lease: never a second LLM call for the same job.
-            if message.receive_count >= self._settings.last_receive:
-                # The queue would move this message to the DLQ next time; the holder (or, if it
-                # dies, the stale-job sweeper) ends the job, so there is nothing left for it to do.
-                logger.info("job is held by another attempt; last delivery dropped", extra=log)
-                return
-            delay = give_back_delay(float(current.get("lease_expires_at") or 0), self._clock())
-            logger.info("job is held by another attempt", extra={**log, "retry_in_seconds": delay})
-            raise RetryLater("job is held by another attempt", delay_seconds=delay)
+            return
+        log = {"job_id": message.job_id, "job_type": claim.item.get("job_type")}
         add_job_log_keys(attempt=int(claim.item.get("attempts", 1)))
 
         if int(claim.item.get("attempts", 1)) > self._settings.max_attempts:
@@ -126,6 +102,63 @@ class JobRunner:
             )
         else:
             logger.info("job was cancelled while it ran; result dropped", extra=log)
+
+    def _claim(self, message: Delivery, deadline: Deadline) -> Claim | None:
+        """The job for this attempt, or None when it needs no work (gone, finished, or held by a
+        live attempt and this is the queue's last delivery). RetryLater while another attempt holds it.
+
+        Claimed first with what the message says the job is (one read less per job), on condition
+        that the record says the same; otherwise, or without a hint, read, then claimed as the
+        record says."""
+        lease_seconds = deadline.remaining() + self._settings.lease_grace_seconds
+        if message.hint is not None:
+            job_type, provider = message.hint
+            claim = self._store.claim(
+                message.job_id,
+                model=model_for(provider, self._settings, job_type),
+                lease_seconds=lease_seconds,
+                now=self._clock(),
+                expect=(job_type, provider.value),
+            )
+            if claim is not None:
+                self._log_keys(claim.item)
+                return claim
+        current = self._store.get(message.job_id)
+        if current is None or JobStatus(current["status"]).finished:
+            logger.info(
+                "job needs no work",
+                extra={"job_id": message.job_id, "status": (current or {}).get("status")},
+            )
+            return None
+        self._log_keys(current)
+        if message.hint != (current["job_type"], current["provider"]):
+            claim = self._store.claim(
+                message.job_id,
+                model=model_for(Provider(current["provider"]), self._settings, current.get("job_type")),
+                lease_seconds=lease_seconds,
+                now=self._clock(),
+            )
+            if claim is not None:
+                return claim
+            current = self._store.get(message.job_id)
+            if current is None or JobStatus(current["status"]).finished:
+                return None
+        # Another attempt holds a live lease: never a second LLM call for the same job.
+        log = {"job_id": message.job_id, "job_type": current.get("job_type")}
+        if message.receive_count >= self._settings.last_receive:
+            # The queue would move this message to the DLQ next time; the holder (or, if it
+            # dies, the stale-job sweeper) ends the job, so there is nothing left for it to do.
+            logger.info("job is held by another attempt; last delivery dropped", extra=log)
+            return None
+        delay = give_back_delay(float(current.get("lease_expires_at") or 0), self._clock())
+        logger.info("job is held by another attempt", extra={**log, "retry_in_seconds": delay})
+        raise RetryLater("job is held by another attempt", delay_seconds=delay)
+
+    @staticmethod
+    def _log_keys(item: dict[str, Any]) -> None:
+        add_job_log_keys(
+            job_type=item.get("job_type"), provider=item.get("provider"), credential=item.get("credential")
+        )
 
     def _attempt(
         self, claim: Claim, message: Delivery, deadline: Deadline
