@@ -1,5 +1,6 @@
-"""No garbage collection during a Lambda cold start: paused when a handler module is imported (it
-imports this module first), resumed once its first invocation has been served.
+"""No garbage collection during a Lambda cold start: paused when a handler module (the api's, the
+worker's) is imported (it imports this module first), resumed once its first invocation has been
+served.
 
 A cold start allocates some 120,000 long-lived objects (modules, pydantic models and validators,
 botocore's service models, the clients) and almost no garbage: about 700 unreachable objects by the

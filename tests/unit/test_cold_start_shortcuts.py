@@ -16,14 +16,15 @@ from botocore.exceptions import DataNotFoundError
 from cv_jobs import cold_start
 from cv_jobs.api.handler import lambda_handler as api_handler
 from cv_jobs.aws import clients
+from cv_jobs.worker.handler import lambda_handler as worker_handler
 from tests.unit.conftest import Aws
-from tests.unit.events import api_context, api_event
+from tests.unit.events import api_context, api_event, worker_context
 
 REPO = Path(__file__).resolve().parents[2]
 
 _GC_AFTER_IMPORT_AND_FIRST_REQUEST = """
     import gc
-    import cv_jobs.api.handler
+    import {handler}
     from cv_jobs import cold_start
     print(gc.isenabled(), cold_start.paused())
     cold_start.first_invocation_served()
@@ -46,19 +47,24 @@ def _fresh_interpreter(code: str, env: dict[str, str]) -> list[str]:
     return result.stdout.splitlines()
 
 
-def test_in_lambda_collection_is_paused_by_the_import_and_resumes_after_the_first_request() -> None:
+@pytest.mark.parametrize("handler", ["cv_jobs.api.handler", "cv_jobs.worker.handler"])
+def test_in_lambda_collection_is_paused_by_the_import_and_resumes_after_the_first_request(
+    handler: str,
+) -> None:
     # Given a Lambda execution environment (the runtime sets AWS_LAMBDA_FUNCTION_NAME)
-    # When the api's handler module is imported, then its first invocation is served (twice told)
-    lines = _fresh_interpreter(_GC_AFTER_IMPORT_AND_FIRST_REQUEST, {"AWS_LAMBDA_FUNCTION_NAME": "cv-ai-api"})
+    # When the function's handler module is imported, then its first invocation is served (twice told)
+    code = _GC_AFTER_IMPORT_AND_FIRST_REQUEST.format(handler=handler)
+    lines = _fresh_interpreter(code, {"AWS_LAMBDA_FUNCTION_NAME": "cv-ai-jobs"})
     # Then collection was off during the cold start, and is on again after it, what the cold start
     # built frozen out of the collector's sight
     assert lines == ["False True", "True False True"]
 
 
-def test_outside_lambda_the_import_leaves_the_collector_alone() -> None:
+@pytest.mark.parametrize("handler", ["cv_jobs.api.handler", "cv_jobs.worker.handler"])
+def test_outside_lambda_the_import_leaves_the_collector_alone(handler: str) -> None:
     # Given a process that is not a Lambda execution environment (a test run, the local stack)
-    # When it imports the api's handler module
-    lines = _fresh_interpreter(_GC_AFTER_IMPORT_AND_FIRST_REQUEST, {})
+    # When it imports a handler module
+    lines = _fresh_interpreter(_GC_AFTER_IMPORT_AND_FIRST_REQUEST.format(handler=handler), {})
     # Then the collector was never paused, and telling it the first request was served freezes nothing
     assert lines == ["True False", "True False False"]
 
@@ -80,6 +86,28 @@ def test_the_handler_resumes_collection_even_when_its_first_request_fails(
     with pytest.raises(RuntimeError):
         api_handler(api_event("GET", "/ai/jobs/whatever"), api_context())
     # Then the cold start was still declared over, so the collector does not stay off for good
+    assert told == [True]
+
+
+def test_the_worker_resumes_collection_after_its_first_batch(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a worker about to serve its first batch: one message this service did not write
+    told: list[bool] = []
+    monkeypatch.setattr(cold_start, "first_invocation_served", lambda: told.append(True))
+    record = {
+        "messageId": "m-1",
+        "receiptHandle": "r-1",
+        "body": "not a job",
+        "attributes": {"ApproximateReceiveCount": "1"},
+        "messageAttributes": {},
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:jobs",
+    }
+    # When it is served (the record fails)
+    response = worker_handler({"Records": [record]}, worker_context())
+    # Then the cold start was declared over all the same
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
     assert told == [True]
 
 

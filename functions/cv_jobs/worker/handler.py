@@ -7,6 +7,10 @@ lease, or a backoff by receive count for anything else), so SQS brings it back w
 
 from __future__ import annotations
 
+# First of all: no garbage collection until the first batch is served (cold_start.py).
+from cv_jobs import cold_start
+
+# isort: split
 import asyncio
 import contextvars
 import functools
@@ -135,4 +139,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     # When every record fails, report each one rather than raise: the same retry, without an
     # invocation error that would read as a crash in the metrics.
     processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return dict(async_process_partial_response(event, handle, processor, context))
+    try:
+        return dict(async_process_partial_response(event, handle, processor, context))
+    finally:
+        cold_start.first_invocation_served()
