@@ -16,17 +16,10 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from cv_jobs.api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER
-from cv_jobs.api.openapi_schemas import (
-    ERRORS,
-    byok_parameters,
-    error_components,
-    idempotency_parameter,
-    job_schemas,
-    key_check_schemas,
-    ref,
-    schema_ref,
-    security_schemes,
-)
+from cv_jobs.api.openapi_errors import ERRORS, error_components
+from cv_jobs.api.openapi_helpers import ref, schema_ref
+from cv_jobs.api.openapi_jobs import job_schemas, key_check_schemas
+from cv_jobs.api.openapi_parameters import byok_parameters, idempotency_parameter, security_schemes
 from cv_jobs.job_types import JOB_TYPES, JobType
 
 OPENAPI_VERSION = "3.1.0"
