@@ -6,11 +6,15 @@ stack creates from the job-type registry, local/routes.py), the `X-API-Key` chec
 the 10 MB payload limit, gateway error responses with CORS headers (an unknown route is the stack's
 404 route_not_found), and the REST proxy (v1) event and response mapping. Everything past the
 event is the very same handler code that runs in Lambda.
+
+This module owns the HTTP server and each request's way through it (route, API key, authorizer,
+preflight, error response, the function call); local/gateway_settings.py holds the stack's settings
+it mirrors and API Gateway's own error responses, local/proxy_event.py the payload limit and the
+proxy event and response.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import sys
@@ -20,72 +24,28 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
+from local.gateway_settings import (
+    API_FUNCTION_MEMORY_MB,
+    API_FUNCTION_TIMEOUT_SECONDS,
+    CORS_ALLOWED_HEADERS,
+    CORS_ALLOWED_METHODS,
+    CORS_MAX_AGE_SECONDS,
+    INTEGRATION_FAILURE,
+    INVALID_API_KEY,
+    KEY_CHECK_FUNCTION_MEMORY_MB,
+    KEY_CHECK_FUNCTION_TIMEOUT_SECONDS,
+    REQUEST_TOO_LARGE,
+    ROUTE_NOT_FOUND,
+    STAGE,
+    UNAUTHORIZED,
+    GatewayError,
+)
 from local.http_server import BackgroundHTTPServer, QuietHandler
 from local.lambda_context import ACCOUNT_ID, LambdaContext, new_context
-from local.routes import API_FUNCTION, KEY_CHECK_FUNCTION, OPENAPI, Route, Routes
-
-STAGE = "local"
-PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024  # API Gateway's hard limit
-
-# Mirrors of the stack's API settings (infra/constructs/api.py, which cannot be imported here
-# without starting the CDK's jsii runtime); tests/e2e/test_e2e_gateway.py checks they agree.
-CORS_ALLOWED_HEADERS = (
-    "Content-Type",
-    "X-API-Key",
-    "X-User-Provider",
-    "X-User-Api-Key",
-    "Authorization",
-    "Idempotency-Key",
-)
-CORS_ALLOWED_METHODS = ("GET", "POST", "DELETE", "OPTIONS")
-CORS_MAX_AGE_SECONDS = 3600
-API_FUNCTION_TIMEOUT_SECONDS = 10
-API_FUNCTION_MEMORY_MB = 512
-# infra/constructs/key_check.py's.
-KEY_CHECK_FUNCTION_TIMEOUT_SECONDS = 10
-KEY_CHECK_FUNCTION_MEMORY_MB = 256
-
-
-@dataclass(frozen=True)
-class GatewayError:
-    """One of API Gateway's own responses: its type, status and message, and the stack's body."""
-
-    response_type: str
-    status: int
-    message: str
-    error_type: str  # the x-amzn-ErrorType header
-    # The stack's DEFAULT_4XX/5XX template puts the response type in `code` and the message in
-    # `detail`; a response the stack customizes says its own.
-    code: str | None = None
-    detail: str | None = None
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "error": {"code": self.code or self.response_type, "message": self.message},
-            "detail": self.detail or self.message,
-        }
-
-
-# An unknown path, or a method its resource lacks. API Gateway's default is 403 "Missing
-# Authentication Token"; the stack answers 404 in the api's own body (ROUTE_NOT_FOUND_BODY there).
-ROUTE_NOT_FOUND = GatewayError(
-    "MISSING_AUTHENTICATION_TOKEN",
-    404,
-    "No such route.",
-    "MissingAuthenticationTokenException",
-    code="route_not_found",
-    detail="The API has no such path, or no such method on it; GET /ai/openapi.json lists its routes.",
-)
-INVALID_API_KEY = GatewayError("INVALID_API_KEY", 403, "Forbidden", "ForbiddenException")
-# The Lambda authorizer refused the token (or none was sent), where identity is on.
-UNAUTHORIZED = GatewayError("UNAUTHORIZED", 401, "Unauthorized", "UnauthorizedException")
-REQUEST_TOO_LARGE = GatewayError("REQUEST_TOO_LARGE", 413, "Request Too Long", "RequestTooLargeException")
-# A function that raises or answers a malformed proxy response: 502 "Internal server error".
-INTEGRATION_FAILURE = GatewayError(
-    "INTEGRATION_FAILURE", 502, "Internal server error", "InternalServerErrorException"
-)
+from local.proxy_event import proxy_event, proxy_response, read_body
+from local.routes import API_FUNCTION, KEY_CHECK_FUNCTION, OPENAPI, Routes
 
 ApiHandler = Callable[[dict[str, Any], LambdaContext], Any]
 
@@ -180,7 +140,7 @@ class LocalGateway(BackgroundHTTPServer):
         parts = urlsplit(handler.path)
         origin = handler.headers.get("Origin")
 
-        raw_body = _read_body(handler)
+        raw_body = read_body(handler)
         if raw_body is None:
             handler.close_connection = True
             return self._gateway_error(handler, REQUEST_TOO_LARGE, request_id)
@@ -194,7 +154,9 @@ class LocalGateway(BackgroundHTTPServer):
         if presented not in self._key_ids:
             return self._gateway_error(handler, INVALID_API_KEY, request_id)
 
-        event = self._event(handler, route, parts.query, raw_body, request_id)
+        event = proxy_event(
+            handler, route, parts.query, raw_body, request_id, host=self._host, port=self.port
+        )
         event["requestContext"]["identity"].update(apiKey=presented, apiKeyId=self._key_ids[presented])
         if self._authorizer is not None and route.function == API_FUNCTION and route.resource != OPENAPI:
             principal = self._authorize(handler, method, parts.path)
@@ -208,7 +170,7 @@ class LocalGateway(BackgroundHTTPServer):
         try:
             with function.lock:
                 result = function.handler(event, context)
-            status, headers, body = _proxy_response(result)
+            status, headers, body = proxy_response(result)
         except Exception as error:  # noqa: BLE001 - any function error is API Gateway's 502
             self._log(f"[local-gateway] api function failed: {type(error).__name__}")
             return self._gateway_error(handler, INTEGRATION_FAILURE, request_id)
@@ -270,127 +232,7 @@ class LocalGateway(BackgroundHTTPServer):
         handler.send(error.status, json.dumps(error.body()).encode(), headers)
         return error.status
 
-    # --- the proxy event ------------------------------------------------------------------------
-
-    def _event(
-        self,
-        handler: _GatewayHandler,
-        route: Route,
-        query: str,
-        raw_body: bytes,
-        request_id: str,
-    ) -> dict[str, Any]:
-        multi_headers: dict[str, list[str]] = {}
-        for name, value in handler.headers.items():
-            multi_headers.setdefault(name, []).append(value)
-        source_ip = handler.client_address[0]
-        multi_headers.setdefault("X-Forwarded-For", [source_ip])
-        multi_headers.setdefault("X-Forwarded-Proto", ["http"])
-        multi_headers.setdefault("X-Forwarded-Port", [str(self.port)])
-        multi_headers.setdefault(
-            "X-Amzn-Trace-Id", [f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"]
-        )
-        headers = {name: values[-1] for name, values in multi_headers.items()}
-        multi_query = parse_qs(query, keep_blank_values=True)
-        body, is_base64 = _event_body(raw_body)
-        path = urlsplit(handler.path).path
-        now = time.time()
-        return {
-            "resource": route.resource,
-            "path": path,
-            "httpMethod": handler.command,
-            "headers": headers,
-            "multiValueHeaders": multi_headers,
-            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
-            "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": route.path_parameters,
-            "stageVariables": None,
-            "requestContext": {
-                "resourceId": "local",
-                "resourcePath": route.resource,
-                "httpMethod": handler.command,
-                "extendedRequestId": request_id[:16],
-                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-                "path": f"/{STAGE}{path}",
-                "accountId": ACCOUNT_ID,
-                "protocol": handler.request_version,
-                "stage": STAGE,
-                "domainPrefix": "localhost",
-                "requestTimeEpoch": int(now * 1000),
-                "requestId": request_id,
-                "identity": {
-                    "cognitoIdentityPoolId": None,
-                    "accountId": None,
-                    "cognitoIdentityId": None,
-                    "caller": None,
-                    "sourceIp": source_ip,
-                    "principalOrgId": None,
-                    "accessKey": None,
-                    "cognitoAuthenticationType": None,
-                    "cognitoAuthenticationProvider": None,
-                    "userArn": None,
-                    "userAgent": headers.get("User-Agent"),
-                    "user": None,
-                    "apiKey": None,  # set by _respond: the key this request presented
-                    "apiKeyId": None,
-                },
-                "domainName": f"{self._host}:{self.port}",
-                "apiId": "local",
-            },
-            "body": body,
-            "isBase64Encoded": is_base64,
-        }
-
-
-def _read_body(handler: QuietHandler) -> bytes | None:
-    """The request body, or None when it is over API Gateway's limit (without reading it all)."""
-    if "chunked" in (handler.headers.get("Transfer-Encoding") or "").lower():
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return b"".join(chunks)
-            total += size
-            if total > PAYLOAD_LIMIT_BYTES:
-                return None
-            chunks.append(handler.rfile.read(size))
-            handler.rfile.readline()
-    length = int(handler.headers.get("Content-Length") or 0)
-    if length > PAYLOAD_LIMIT_BYTES:
-        return None
-    return handler.rfile.read(length) if length > 0 else b""
-
 
 def local_api_key_id(key: str) -> str:
     """A stable id for a local API key that does not reveal it (API Gateway's ids are random)."""
     return "local-" + hashlib.sha256(key.encode()).hexdigest()[:10]
-
-
-def _event_body(raw: bytes) -> tuple[str | None, bool]:
-    if not raw:
-        return None, False
-    try:
-        return raw.decode("utf-8"), False
-    except UnicodeDecodeError:
-        return base64.b64encode(raw).decode("ascii"), True
-
-
-def _proxy_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
-    """Map the function's proxy response like API Gateway does (a malformed one is a 502)."""
-    if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
-        raise ValueError("malformed Lambda proxy response")
-    multi: dict[str, list[str]] = {
-        name: [str(v) for v in values] for name, values in (result.get("multiValueHeaders") or {}).items()
-    }
-    for name, value in (result.get("headers") or {}).items():
-        if name not in multi:
-            multi[name] = [str(value)]
-    if not any(name.lower() == "content-type" for name in multi):
-        multi["Content-Type"] = ["application/json"]
-    headers = [(name, value) for name, values in multi.items() for value in values]
-    body = result.get("body") or ""
-    payload = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
-    return result["statusCode"], headers, payload

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from infra.config import environment_config_from_file
-from local import gateway as gateway_module
+from local import gateway_settings as gateway_module
 from tests.e2e.support import REPO_ROOT, GatewayClient, LocalStack
 
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,7 @@ from cv_jobs.job_types import JOB_TYPES
 from infra.config import environment_config
 from infra.constructs.api import ROUTE_NOT_FOUND_BODY
 from infra.stack import CvAiJobsStack
-from local.gateway import ROUTE_NOT_FOUND
+from local.gateway_settings import ROUTE_NOT_FOUND
 from local.routes import Routes
 from tests.infra.synth import Synth, cdk_context
 
