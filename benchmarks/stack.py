@@ -18,7 +18,7 @@ from benchmarks.harness import REPO
 from infra.config import environment_config_from_file
 from local.aws_emulator import AwsEmulator, LocalResources, provision
 from local.fakes import FakeGeminiServer, FakeOpenAIServer
-from local.run import FAKE_SYSTEM_KEY, function_environments
+from local.function_environments import FAKE_SYSTEM_KEY, function_environments
 
 HOST = "127.0.0.1"
 # The functions measured as "ours": the working tree's unless BENCH_FUNCTIONS names another copy.

@@ -9,7 +9,7 @@ import pytest
 
 from infra.config import environment_config_from_file
 from local.aws_emulator import LocalResources
-from local.run import function_environments
+from local.function_environments import function_environments
 from tests.e2e.support import REPO_ROOT
 
 pytestmark = pytest.mark.e2e

@@ -14,7 +14,7 @@ from cv_jobs.credentials import CredentialSource, Provider
 from infra.config import environment_config_from_file
 from local.aws_emulator import AwsEmulator, provision
 from local.faults.settings import LocalFaults
-from local.run import function_environments, local_sweeper_environment
+from local.function_environments import function_environments, local_sweeper_environment
 from local.sweeper_process import SweeperProcess
 
 pytestmark = pytest.mark.e2e

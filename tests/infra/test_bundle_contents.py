@@ -61,7 +61,7 @@ def test_the_handlers_import_no_powertools_utility_their_bundle_leaves_out() -> 
         from infra.config import environment_config_from_file
         from local.aws_emulator import AwsEmulator, provision
         from local.fakes import FakeGeminiServer, FakeOpenAIServer
-        from local.run import function_environments
+        from local.function_environments import function_environments
         from local.sqs_poller import SqsPoller
         from tests.unit.events import api_context, api_event, worker_context
 

@@ -117,7 +117,7 @@ def _local_aws() -> Iterator[dict[str, str]]:
         import json, sys
         from infra.config import environment_config_from_file
         from local.aws_emulator import AwsEmulator, provision
-        from local.run import function_environments
+        from local.function_environments import function_environments
         config = environment_config_from_file("dev")
         with AwsEmulator("127.0.0.1", 0) as aws:
             resources = provision(aws, config, system_openai_key=None)
@@ -265,7 +265,7 @@ def test_a_gemini_only_batch_never_imports_the_openai_sdk() -> None:
         from infra.config import environment_config_from_file
         from local.aws_emulator import AwsEmulator, provision
         from local.fakes import FakeGeminiServer
-        from local.run import function_environments
+        from local.function_environments import function_environments
         config = environment_config_from_file("dev")
         with AwsEmulator("127.0.0.1", 0) as aws, FakeGeminiServer() as gemini:
             resources = provision(aws, config, system_openai_key=None)

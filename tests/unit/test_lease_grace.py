@@ -14,7 +14,7 @@ from cv_jobs.settings import SweeperSettings, WorkerSettings
 from cv_jobs.sweeper.sweep import StaleRules
 from cv_jobs.worker import handler as worker_handler
 from local.faults.settings import LocalFaults
-from local.run import local_sweeper_environment, local_worker_environment
+from local.function_environments import local_sweeper_environment, local_worker_environment
 from tests.unit.conftest import Aws, Providers
 from tests.unit.worker_support import OPENAI_BYOK, deliver, job, submit
 
