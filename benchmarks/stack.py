@@ -1,6 +1,6 @@
 """What the benchmarks run against: one moto server and the fake providers for the whole run,
 provisioned like the stack (local/aws_emulator.py), and the functions' environments as the stack
-sets them (local/run.py). Also the Lambda events the benchmarks feed the handlers."""
+sets them (local/function_environments.py). Also the Lambda events the benchmarks feed the handlers."""
 
 from __future__ import annotations
 

@@ -28,7 +28,9 @@ from tests.e2e.support import (
 
 pytestmark = pytest.mark.e2e
 
-PROVIDER_DELAY_SECONDS = 0.8
+# Long enough that the table is seen mid-run even when the machine is busy (at 0.8 s a loaded
+# two-core run finished a job before the first look).
+PROVIDER_DELAY_SECONDS = 3.0
 
 
 def _forms(key: str) -> list[str]:
