@@ -32,15 +32,19 @@ class OutputModel(BaseModel):
 
     Validators that need the request read it from the validation context (`info.context`), which
     the worker sets to the job's request model instance.
+
+    `hide_input_in_errors`: a ValidationError's text never quotes the value (the model's answer, a
+    fragment of the CV), so no traceback or careless log line can carry it.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
 
 class ResultModel(BaseModel):
-    """Base of a job's `result`: the shape the frontend reads, field for field."""
+    """Base of a job's `result`: the shape the frontend reads, field for field. Its errors' text never
+    quotes the value (a fragment of the result), as for OutputModel."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from cv_jobs.worker.messages import Delivery
 from cv_jobs.worker.providers import build_client, model_for
 from cv_jobs.worker.providers.base import LlmRequest, ProviderClient
 from cv_jobs.worker.retries import RetryLater, give_back_delay, keep_writing, retry_notice
-from cv_jobs.worker.steps import JobLost, run_steps
+from cv_jobs.worker.steps import JobLost, error_summary, run_steps
 
 __all__ = ["Deadline", "JobRunner", "RetryLater"]
 
@@ -87,8 +87,9 @@ class JobRunner:
         except JobLost:
             logger.info("job was cancelled or taken over during a step; stopping", extra=log)
             return
-        except Exception:  # noqa: BLE001 - a bug must still leave the job in a known state
-            logger.exception("job attempt crashed", extra=log)
+        except Exception as error:  # noqa: BLE001 - a bug must still leave the job in a known state
+            # Type and frames, not the text or a traceback: an error raised over user data quotes it.
+            logger.error("job attempt crashed", extra={**log, **error_summary(error)})
             self._record_failure(claim, JobFailure(JobErrorCode.INTERNAL_ERROR), log, message, deadline)
             return
         # The answer is paid for: a throttled write is tried again while the invocation lasts.
