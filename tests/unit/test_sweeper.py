@@ -3,6 +3,7 @@ live attempt holds, and with it every job is terminal within the bound docs/reli
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -20,7 +21,7 @@ from cv_jobs.settings import SweeperSettings
 from cv_jobs.sweeper.handler import run_sweep
 from cv_jobs.sweeper.sweep import StaleRules
 from infra.config import environment_config_from_file
-from tests.unit.conftest import Aws
+from tests.unit.conftest import Aws, Logs
 from tests.unit.samples import sample
 
 REPO = Path(__file__).resolve().parents[2]
@@ -126,6 +127,22 @@ def test_a_stalled_job_loses_its_payload_like_any_finished_job(table: Any) -> No
     item = table.get_item(Key={"job_id": job_id}, ConsistentRead=True)["Item"]
     assert item["status"] == "failed"
     assert "payload" not in item
+
+
+def test_the_stale_job_line_carries_the_job_keys_and_the_next_line_does_not(table: Any, logs: Logs) -> None:
+    # Given two jobs queued far too long (openai, user key)
+    stale = [create(table, time.time() - RULES.max_age_seconds - 10) for _ in range(2)]
+    # When the sweeper fails them
+    run_sweep(table, SETTINGS)
+    # Then each "stale job failed" line carries its job's keys, as every job log line must, and the
+    # keys end with the job: the sweep's summary line carries none
+    lines = [json.loads(line) for line in logs.text.splitlines() if line.startswith("{")]
+    failed = [line for line in lines if line["message"] == "stale job failed"]
+    assert sorted(line["job_id"] for line in failed) == sorted(stale)
+    for line in failed:
+        assert (line["job_type"], line["provider"], line["credential"]) == ("extract", "openai", "user")
+    [done] = [line for line in lines if line["message"] == "sweep done"]
+    assert not {"job_id", "job_type", "provider", "credential"} & set(done)
 
 
 def test_a_claim_between_the_read_and_the_write_wins_over_the_sweeper(table: Any) -> None:

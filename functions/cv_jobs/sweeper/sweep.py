@@ -28,6 +28,7 @@ from cv_jobs.aws.jobs_store import JobsStore
 from cv_jobs.aws.open_jobs import OpenJob
 from cv_jobs.errors import JobErrorCode, JobFailure
 from cv_jobs.jobs import LEASE_GRACE_SECONDS, JobStatus
+from cv_jobs.log_keys import job_log_keys
 from cv_jobs.observability import logger
 from cv_jobs.settings import SweeperSettings
 
@@ -112,16 +113,22 @@ def sweep(
         if store.fail_stale(job.job_id, error, now):
             failed += 1
             job_metrics.job_failed(job.item, code=JobErrorCode.JOB_STALLED.value, now=now)
-            logger.warning(
-                "stale job failed",
-                extra={
-                    "job_id": job.job_id,
-                    "status": job.status.value,
-                    "attempts": job.attempts,
-                    "reason": reason,
-                    "code": JobErrorCode.JOB_STALLED.value,
-                },
-            )
+            # The index projects job type, provider and credential: the keys every job line carries.
+            with job_log_keys(
+                job_id=job.job_id,
+                job_type=job.item.get("job_type"),
+                provider=job.item.get("provider"),
+                credential=job.item.get("credential"),
+            ):
+                logger.warning(
+                    "stale job failed",
+                    extra={
+                        "status": job.status.value,
+                        "attempts": job.attempts,
+                        "reason": reason,
+                        "code": JobErrorCode.JOB_STALLED.value,
+                    },
+                )
     return SweepReport(open_jobs=seen, failed=failed)
 
 
