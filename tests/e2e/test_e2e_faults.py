@@ -24,10 +24,12 @@ LOCAL_SWEEP_SECONDS = 10
 
 # Denser than `make faults` so that every kind shows up in a small run; the worker timeout is the
 # stack's minimum and the lease grace short, so a crashed job's lease (timeout + grace) ends soon.
+# The crash dice are not seeded (each worker process rolls its own), so the rate alone makes a crash
+# near certain: the run has about 50 invocations, none doomed at 0.15 with odds of 0.85**50 ≈ 0.03%.
 SMALL_RUN = FaultRunConfig(
     jobs=36,
     provider_faults="429:0.1,500:0.05,503:0.03,timeout:0.03,invalid_json:0.03,truncated:0.02,blocked:0.02,quota:0.02",
-    crash_rate=0.1,
+    crash_rate=0.15,
     aws_faults="dynamodb:0.03,kms:0.03,sqs:0.03,secretsmanager:0.05",
     duplicate_share=0.25,
     post_retry_share=0.15,
@@ -68,6 +70,14 @@ def test_the_run_covered_every_job_type_route_and_kind_of_fault(report: FaultRep
     assert len(faults) >= 4, report.format()
     assert sum(report.aws_faults.values()) > 0, report.format()
     assert sum(s.duplicates_sent for s in result.submissions) > 0, report.format()
+    # and a worker process was killed mid-batch at least once (a crash event from local/faults/crash.py)
+    assert report.crashes, report.format()
+    assert all(crash["job_ids"] for crash in report.crashes), report.crashes
+    # and POSTs were repeated with the same Idempotency-Key, each answered with the first POST's job
+    retried = [s for s in result.submissions if s.retry_job_id is not None]
+    assert retried, report.format()
+    assert [s.retry_job_id for s in retried] == [s.job_id for s in retried]
+    assert result.idempotency_honoured is True, report.format()
     # and the jobs that succeeded had their steps checked
     assert report.steps.checked >= len(report.accepted) // 2, report.format()
 
