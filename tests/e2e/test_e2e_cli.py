@@ -54,12 +54,19 @@ def _forget_created_jobs(local_stack: LocalStack) -> Iterator[None]:
 
 
 def cvjobs(
-    stack: LocalStack, *args: str, user_key: str | None = None, timeout: float = 60
+    stack: LocalStack,
+    *args: str,
+    user_key: str | None = None,
+    timeout: float = 60,
+    api_from_environment: bool = True,
 ) -> subprocess.CompletedProcess[str]:
+    """Run the CLI; the stack's URL and key are in CVJOBS_API_URL / CVJOBS_API_KEY unless
+    `api_from_environment` is False (then no CVJOBS_ variable is set but the user key)."""
     if not CVJOBS.is_file():
         pytest.fail(f"{CVJOBS} is missing: run `make setup`", pytrace=False)
     env = {name: value for name, value in os.environ.items() if not name.startswith("CVJOBS_")}
-    env.update({"CVJOBS_API_URL": stack.api_url, "CVJOBS_API_KEY": GATEWAY_API_KEY})
+    if api_from_environment:
+        env.update({"CVJOBS_API_URL": stack.api_url, "CVJOBS_API_KEY": GATEWAY_API_KEY})
     if user_key is not None:
         env["CVJOBS_USER_API_KEY"] = user_key
     # A new session: no controlling terminal, so a missing key can never wait for a prompt.
@@ -100,6 +107,24 @@ def test_submit_waits_showing_progress_and_prints_the_finished_job(
     assert job == gateway.get_job(job["job_id"]).json()
     assert f"job {job['job_id']} (extract) queued" in run.stderr
     assert "succeeded after" in run.stderr
+
+
+def test_api_url_and_key_flags_reach_the_stack_without_the_environment(
+    local_stack: LocalStack, gateway: GatewayClient
+) -> None:
+    # Given no CVJOBS_API_URL / CVJOBS_API_KEY (the local defaults are not this stack's port and key)
+    # When an extract is submitted with the stack's URL and key as --api-url / --api-key, and waited for
+    run = cvjobs(
+        local_stack, "submit", "extract", "--cv", CV, "--wait",
+        "--api-url", local_stack.api_url, "--api-key", GATEWAY_API_KEY,
+        api_from_environment=False,
+    )  # fmt: skip
+
+    # Then it succeeded on this stack, as the client that key belongs to
+    assert run.returncode == 0, run.stderr
+    job = json.loads(run.stdout)
+    assert job["status"] == "succeeded"
+    assert job == gateway.get_job(job["job_id"]).json()
 
 
 def test_a_byok_job_takes_the_key_from_the_environment_and_never_prints_it(

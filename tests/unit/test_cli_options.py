@@ -7,6 +7,9 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +158,97 @@ def test_progress_says_a_retry_in_words() -> None:
         "queued after 4.2 s; attempt 1; "
         "retrying after rate_limited (attempt 2 of 3 at 2026-11-26T07:00:03+00:00)"
     )
+
+
+class _RecordingApi:
+    """A real HTTP server on loopback standing in for one API: answers every GET with a finished job
+    and records the X-API-Key of each request it received."""
+
+    def __init__(self) -> None:
+        keys: list[str | None] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                keys.append(self.headers.get("X-API-Key"))
+                body = json.dumps({"job_id": self.path.rsplit("/", 1)[-1], "status": "succeeded"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.keys = keys
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+# Where each source of the connection settings points: three APIs, three X-API-Keys.
+_KEYS = {"flag": "cvjobs-flag-key", "env": "cvjobs-env-key", "default": "cvjobs-default-key"}
+
+
+@pytest.fixture
+def apis(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, _RecordingApi]]:
+    """One recording API per source; the CLI's local defaults pointed at the "default" one."""
+    servers = {source: _RecordingApi() for source in _KEYS}
+    monkeypatch.setattr(cli, "DEFAULT_API_URL", servers["default"].url)
+    monkeypatch.setattr(cli, "DEFAULT_API_KEY", _KEYS["default"])
+    try:
+        yield servers
+    finally:
+        for server in servers.values():
+            server.close()
+
+
+@pytest.mark.parametrize(
+    ("flags", "variables", "expected_api", "expected_key"),
+    [
+        pytest.param({"url", "key"}, {"url", "key"}, "flag", "flag", id="flags-beat-the-environment"),
+        pytest.param(set(), {"url", "key"}, "env", "env", id="the-environment-beats-the-defaults"),
+        pytest.param(set(), set(), "default", "default", id="the-defaults-without-flags-or-environment"),
+        pytest.param({"url"}, {"url", "key"}, "flag", "env", id="a-url-flag-keeps-the-environments-key"),
+        pytest.param({"key"}, {"url"}, "env", "flag", id="a-key-flag-keeps-the-environments-url"),
+    ],
+)
+def test_the_api_url_and_key_come_from_the_flag_then_the_environment_then_the_local_default(
+    apis: dict[str, _RecordingApi],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    flags: set[str],
+    variables: set[str],
+    expected_api: str,
+    expected_key: str,
+) -> None:
+    # Given these settings in CVJOBS_API_URL / CVJOBS_API_KEY (the others unset)
+    for setting, variable, value in (
+        ("url", "CVJOBS_API_URL", apis["env"].url),
+        ("key", "CVJOBS_API_KEY", _KEYS["env"]),
+    ):
+        if setting in variables:
+            monkeypatch.setenv(variable, value)
+        else:
+            monkeypatch.delenv(variable, raising=False)
+    # and these given as --api-url / --api-key
+    argv = ["get", "job-1"]
+    if "url" in flags:
+        argv += ["--api-url", apis["flag"].url]
+    if "key" in flags:
+        argv += ["--api-key", _KEYS["flag"]]
+
+    # When a job is read
+    code = cli.main(argv)
+
+    # Then exactly one request went to the expected API, carrying the expected X-API-Key
+    assert code == ExitCode.SUCCEEDED, capsys.readouterr().err
+    assert {source: api.keys for source, api in apis.items()} == {
+        source: ([_KEYS[expected_key]] if source == expected_api else []) for source in apis
+    }
