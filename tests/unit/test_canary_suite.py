@@ -176,7 +176,9 @@ def suite_run(
             job_id = suite.submit(byok_gemini)
             suite.reseal(job_id, Provider.GEMINI, expired, job_id, QUOTED_KEY)
             jobs["expired_seal"] = suite.run(job_id)
-            # The worker crashes with the key in its traceback and in third-party log lines
+            # The worker crashes with the key in its exception's message and in third-party log lines
+            # (the crash is logged with its type and frames, never its message: cv_jobs/error_summary.py;
+            # the formatter's redaction of exception text is tests/unit/test_redaction.py's)
             runner = worker_handler._runner().runner
             real_factory = runner._client_factory
             runner._client_factory = lambda provider, key, settings: CrashingClient(key)
@@ -267,6 +269,7 @@ def test_no_sink_holds_a_canary_key_in_any_form(suite_run: tuple[Suite, dict[str
     assert "some.sdk INFO using key" in root_log
     assert "job attempt crashed" in service_log
     assert "Traceback" in service_log
+    assert "in generate" in service_log  # the crash's frames
     assert suite.levels == {logging.DEBUG}
     assert len(sinks.delivered) >= 12
     assert len(sinks.items) >= 10

@@ -16,10 +16,12 @@ from typing import Any, NoReturn
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from cv_jobs.api.handler import lambda_handler as api_handler
 from cv_jobs.job_types import extract
 from cv_jobs.job_types.cv_data import CVData, CvOut
 from tests.unit.canary_support import cv_with_marker
 from tests.unit.conftest import Aws, Logs, Providers
+from tests.unit.events import api_context, api_event
 from tests.unit.samples import sample
 from tests.unit.worker_support import OPENAI_BYOK, deliver, job, submit
 
@@ -146,3 +148,25 @@ def test_our_output_and_result_models_never_quote_their_input_in_errors(model: t
     # the value
     assert "personal" in str(raised.value)
     assert marker not in str(raised.value)
+
+
+def test_an_api_crash_over_the_requests_cv_is_logged_without_the_text(
+    aws: Aws, logs: Logs, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an api whose job creation fails with an error quoting the request's CV (a bug)
+    marker = f"canary-cv-{uuid.uuid4().hex}"
+    from cv_jobs.api import service
+
+    def crash(*_args: Any, **_kwargs: Any) -> NoReturn:
+        raise _validation_error_quoting(marker)
+
+    monkeypatch.setattr(service.JobService, "create", crash)
+    # When a CV carrying the marker is submitted
+    body = {"cv_text": cv_with_marker(sample("cv_backend_engineer.txt"), marker)}
+    response = api_handler(api_event("POST", "/ai/jobs/extract", body=body), api_context())
+    # Then the client gets our 500, and the log says where and what kind of error, never its text
+    assert response["statusCode"] == 500
+    assert json.loads(response["body"])["error"]["code"] == "internal_error"
+    [line] = [line for line in _lines(logs) if line.get("message") == "unhandled error"]
+    assert (line["error_type"], line["problems"]) == ("ValidationError", ["year:int_parsing"])
+    _assert_marker_nowhere(marker, logs, capfd)

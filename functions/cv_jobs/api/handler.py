@@ -24,6 +24,7 @@ from cv_jobs.aws.key_sealer import KeySealer
 from cv_jobs.aws.system_budget import BudgetSettings, SystemBudget
 from cv_jobs.byok import API_KEY_HEADER, PROVIDER_HEADER
 from cv_jobs.deadline import Deadline
+from cv_jobs.error_summary import error_summary
 from cv_jobs.errors import ApiError, RouteNotFound
 from cv_jobs.job_types import BY_PATH, PATHS
 from cv_jobs.log_keys import logged_request
@@ -130,8 +131,8 @@ def build_app(service: JobService, cors_origins: tuple[str, ...]) -> APIGatewayR
 
     @app.exception_handler(Exception)
     def crash(error: Exception) -> Response[dict[str, Any]]:
-        # The log line is redacted by the formatter; the client sees only our text.
-        logger.exception("unhandled error", extra={"error_type": type(error).__name__})
+        # Never the error's text (it may quote the request's CV); the client sees only our text.
+        logger.error("unhandled error", extra=error_summary(error))
         body = {
             "error": {"code": "internal_error", "message": "Something went wrong on our side."},
             "detail": "The request was not processed. Try again later.",

@@ -21,6 +21,7 @@ from cv_jobs.aws.key_sealer import KeySealer, KeyServiceUnavailable, KeyUnsealin
 from cv_jobs.aws.system_key import SystemKeyMissing, SystemKeyProvider, SystemKeyUnavailable
 from cv_jobs.credentials import ApiKey, CredentialSource, Provider
 from cv_jobs.deadline import Deadline
+from cv_jobs.error_summary import error_summary
 from cv_jobs.errors import JobErrorCode, JobFailure
 from cv_jobs.job_types import BY_NAME, JobType
 from cv_jobs.job_types.base import Prompt, Step
@@ -34,7 +35,7 @@ from cv_jobs.worker.messages import Delivery
 from cv_jobs.worker.providers import build_client, model_for
 from cv_jobs.worker.providers.base import LlmRequest, ProviderClient
 from cv_jobs.worker.retries import RetryLater, give_back_delay, keep_writing, retry_notice
-from cv_jobs.worker.steps import JobLost, error_summary, run_steps
+from cv_jobs.worker.steps import JobLost, run_steps
 
 __all__ = ["Deadline", "JobRunner", "RetryLater"]
 

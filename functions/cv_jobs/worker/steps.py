@@ -9,13 +9,13 @@ checkpoint as much as for a fresh answer.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from cv_jobs.error_summary import error_summary, validation_problems
 from cv_jobs.errors import JobErrorCode, JobFailure
 from cv_jobs.job_types import JobType
 from cv_jobs.job_types.base import Prompt, Step
@@ -91,37 +91,13 @@ def run_steps(
         raise JobFailure(JobErrorCode.INTERNAL_ERROR, log_hint="assemble failed") from None
 
 
-def error_summary(error: BaseException) -> dict[str, Any]:
-    """What a log line may say about an error inside a job: its type, its traceback with the frames
-    and code lines but without the message and, for a pydantic error, the failing locations and
-    error types. Never its text: pydantic's quotes the input (`input_value='…'`), and any other may
-    quote a CV or a result."""
-    frames = traceback.format_list(traceback.extract_tb(error.__traceback__))
-    summary: dict[str, Any] = {
-        "error_type": type(error).__name__,
-        "traceback": "Traceback (most recent call last):\n" + "".join(frames) + type(error).__name__,
-    }
-    if isinstance(error, ValidationError):
-        summary["problems"] = _problems(error)
-    return summary
-
-
-def _problems(error: ValidationError) -> list[str]:
-    """Up to five `location:error_type`, without the input."""
-    return [
-        ".".join(str(p) for p in e["loc"]) + ":" + e["type"]
-        for e in error.errors(include_input=False, include_url=False, include_context=False)[:5]
-    ]
-
-
 def _validate(step: Step[Any], data: Any, request: BaseModel) -> BaseModel:
     try:
         return step.output_model.model_validate(data, context=request)
     except ValidationError as error:
         # Locations and error types only: the model's answer can quote the CV.
-        raise JobFailure(
-            JobErrorCode.INVALID_MODEL_OUTPUT, log_hint=f"{step.name}: {', '.join(_problems(error))}"
-        ) from None
+        problems = ", ".join(validation_problems(error))
+        raise JobFailure(JobErrorCode.INVALID_MODEL_OUTPUT, log_hint=f"{step.name}: {problems}") from None
 
 
 def _restore(step: Step[Any], checkpoint: Any, request: BaseModel) -> BaseModel | None:
