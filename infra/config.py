@@ -31,6 +31,7 @@ if str(FUNCTIONS_DIR) not in sys.path:
     sys.path.append(str(FUNCTIONS_DIR))
 
 from cv_jobs.credentials import Provider  # noqa: E402
+from cv_jobs.jobs import LEASE_GRACE_SECONDS  # noqa: E402
 from cv_jobs.llm.capabilities import capabilities  # noqa: E402
 from cv_jobs.llm.job_settings import (  # noqa: E402
     JobSetting,
@@ -38,6 +39,7 @@ from cv_jobs.llm.job_settings import (  # noqa: E402
     parse_job_settings,
     plan_call,
 )
+from infra.config_rules import JobBound, check_cors_origins, check_ttl_outlasts  # noqa: E402
 from infra.security_config import Identity, SystemBudget, Waf, validate_api_keys  # noqa: E402
 
 # The retention periods CloudWatch Logs accepts (RetentionInDays).
@@ -133,6 +135,12 @@ class EnvironmentConfig(_Model):
             raise ValueError(f"unknown job types {unknown} (the registry has: {', '.join(sorted(known))})")
         return settings
 
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins_as_browsers_send_them(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        # Browsers compare the Origin header exactly: an origin in any other form matches no request.
+        return check_cors_origins(origins)
+
     @field_validator("api_keys")
     @classmethod
     def _api_key_names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -158,6 +166,13 @@ class EnvironmentConfig(_Model):
                 f"workerReservedConcurrency {reserved} is below workerMaxConcurrency "
                 f"{self.worker_max_concurrency}: the event source would be throttled"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _ttl_outlasts_every_job(self) -> EnvironmentConfig:
+        # No job may end by TTL: every job is terminal within the sweeper's bound, and its record
+        # (and sealed key) must outlive that, with time for the client to read the outcome.
+        check_ttl_outlasts(self.job_ttl_hours, self.job_bound)
         return self
 
     @model_validator(mode="after")
@@ -235,6 +250,19 @@ class EnvironmentConfig(_Model):
     def stale_margin_seconds(self) -> int:
         """The sweeper's slack for SQS and Lambda to hand a visible message over."""
         return 120
+
+    @property
+    def job_bound(self) -> JobBound:
+        """From creation, the longest any job stays open (docs/reliability.md): the sweeper's bound with
+        the values the stack gives the sweeper (it leaves the lease grace at the cloud's default)."""
+        return JobBound(
+            max_receive_count=self.max_receive_count,
+            visibility_seconds=self.queue_visibility_timeout_seconds,
+            worker_timeout_seconds=self.worker_timeout_seconds,
+            lease_grace_seconds=LEASE_GRACE_SECONDS,
+            margin_seconds=self.stale_margin_seconds,
+            sweep_interval_seconds=self.sweep_interval_minutes * 60,
+        )
 
 
 def registered_job_types() -> tuple[str, ...]:
