@@ -40,7 +40,7 @@ def _free_port() -> int:
 
 
 class LocalStack:
-    def __init__(self, workers: int, log_dir: Path) -> None:
+    def __init__(self, workers: int, log_dir: Path, *, aws_own_process: bool = True) -> None:
         self.api_port, self.aws_port = _free_port(), _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
         env.update(
@@ -54,13 +54,14 @@ class LocalStack:
                 "LOCAL_PLAYGROUND_PORT": str(_free_port()),
                 "LOCAL_API_KEY": API_KEY,
                 "LOCAL_WORKER_PROCESSES": str(workers),
+                "LOCAL_AWS_OWN_PROCESS": "1" if aws_own_process else "0",
                 # Raw JSON lines into this run's own file (not the shared .local-state one).
                 "LOCAL_LOG": "json",
                 "LOCAL_LOG_FILE": str(log_dir / f"local-run-{workers}.jsonl"),
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        self.log_path = log_dir / f"local-run-{workers}.log"
+        self.log_path = log_dir / f"local-run-{workers}{'' if aws_own_process else '-moto-thread'}.log"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "local.run"],
@@ -110,8 +111,10 @@ class LocalStack:
         return found
 
 
-def run_once(workers: int, jobs: int, job_paths: list[str], log_dir: Path) -> dict[str, float]:
-    stack = LocalStack(workers, log_dir)
+def run_once(
+    workers: int, jobs: int, job_paths: list[str], log_dir: Path, aws_own_process: bool = True
+) -> dict[str, float]:
+    stack = LocalStack(workers, log_dir, aws_own_process=aws_own_process)
     try:
         stack.wait_until_serving()
         bodies = [(path, example_request(path)) for path in job_paths]
@@ -165,11 +168,17 @@ def run(rounds: int, jobs: int, worker_counts: tuple[int, ...]) -> dict[str, Sam
     mixed = ["extract", "tailor", "evaluate", "rephrase", "recommend", "inject-keyword", "elaborate",
              "improve-from-feedback"]  # fmt: skip
     cases["all eight job types, 2 worker processes"] = _case(2, jobs, mixed, log_dir)
+    # What moto in a process of its own buys: the same case with moto in a thread of the api's process.
+    cases["rephrase, 2 worker processes, moto in the api's process"] = _case(
+        2, jobs, ["rephrase"], log_dir, aws_own_process=False
+    )
     return interleave(cases, rounds, warmup=0)
 
 
-def _case(workers: int, jobs: int, paths: list[str], log_dir: Path) -> Callable[[], Mapping[str, float]]:
-    return lambda: run_once(workers, jobs, paths, log_dir)
+def _case(
+    workers: int, jobs: int, paths: list[str], log_dir: Path, *, aws_own_process: bool = True
+) -> Callable[[], Mapping[str, float]]:
+    return lambda: run_once(workers, jobs, paths, log_dir, aws_own_process)
 
 
 def report(results: dict[str, Samples], rounds: int, jobs: int) -> None:

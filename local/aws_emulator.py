@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -39,12 +42,18 @@ class LocalResources:
 
 
 class AwsEmulator:
-    """moto's threaded server on `host:port`: every AWS service at one endpoint."""
+    """moto's threaded server on `host:port`: every AWS service at one endpoint.
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 4566) -> None:
+    `own_process`: run it in a process of its own rather than a thread of this one. moto is pure
+    Python, so in-process it competes for this process's GIL with whatever else runs here (locally:
+    the gateway, the api and the fakes); in its own process it has a core of its own."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 4566, *, own_process: bool = False) -> None:
         self._host = host
         self._port = port
+        self._own_process = own_process
         self._server: ThreadedMotoServer | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -56,6 +65,16 @@ class AwsEmulator:
         if self._port:
             # moto binds in its own thread and would wait forever for a port it cannot have.
             _check_port_free(self._host, self._port)
+        if self._own_process:
+            self._port = self._port or _free_port(self._host)
+            self._process = subprocess.Popen(  # noqa: S603 - our interpreter, our module
+                [sys.executable, "-m", "local.moto_process", self._host, str(self._port)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            _wait_until_listening(self._host, self._port, self._process)
+            return self
         self._server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
         self._server.start()
         if self._port == 0:
@@ -66,6 +85,14 @@ class AwsEmulator:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
 
     def client(self, service: str) -> Any:
         return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint_url, **FAKE_CREDENTIALS)
@@ -75,6 +102,27 @@ class AwsEmulator:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_listening(host: str, port: int, process: subprocess.Popen[bytes]) -> None:
+    """Until moto's server accepts connections (it imports for a second or two first)."""
+    give_up = time.monotonic() + 60
+    while time.monotonic() < give_up:
+        if process.poll() is not None:
+            raise RuntimeError(f"the AWS emulator (moto) exited with {process.returncode} on {host}:{port}")
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"the AWS emulator (moto) did not listen on {host}:{port} within 60 s")
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -12,7 +12,9 @@ test issuer; see local/function_environments.py), FAKE_LLM, OPENAI_API_KEY (the 
 OPENAI_BASE_URL / GEMINI_BASE_URL (provider endpoints when not faking), LOCAL_SQS_CAPTURE_FILE
 (append every received SQS message as JSON, for tests), LOCAL_RETRY_VISIBILITY_SECONDS (3),
 LOCAL_WORKER_PROCESSES (2; concurrent worker environments, at most the environment's maximum),
-LOCAL_PLAYGROUND_PORT (5173, or off: the playground page, local/playground_server.py).
+LOCAL_PLAYGROUND_PORT (5173, or off: the playground page, local/playground_server.py),
+LOCAL_AWS_OWN_PROCESS (1: moto runs in a process of its own, with a core of its own; 0: in a thread
+of this one).
 Faults (FAKE_LLM_FAULTS, LOCAL_WORKER_CRASH_RATE, LOCAL_AWS_FAULTS, LOCAL_VISIBILITY_SECONDS, ...):
 local/faults/settings.py.
 
@@ -122,7 +124,8 @@ def main() -> int:
     if router is not None:
         _log(f"[local] starting; full JSON logs in {router.log_file}")
     try:
-        aws = AwsEmulator(HOST, aws_port).start()
+        own_process = os.environ.get("LOCAL_AWS_OWN_PROCESS", "1") != "0"
+        aws = AwsEmulator(HOST, aws_port, own_process=own_process).start()
         started.append(aws)
         resources = provision(aws, config, system_openai_key=system_key)
         faults.shorten_visibility(aws.client("sqs"), resources.queue_url)
