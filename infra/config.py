@@ -39,6 +39,7 @@ from cv_jobs.llm.job_settings import (  # noqa: E402
     parse_job_settings,
     plan_call,
 )
+from cv_jobs.sweeper.rules import StaleRules  # noqa: E402
 from infra.config_rules import JobBound, check_cors_origins, check_ttl_outlasts  # noqa: E402
 from infra.security_config import Identity, SystemBudget, Waf, validate_api_keys  # noqa: E402
 
@@ -255,14 +256,15 @@ class EnvironmentConfig(_Model):
     def job_bound(self) -> JobBound:
         """From creation, the longest any job stays open (docs/reliability.md): the sweeper's bound with
         the values the stack gives the sweeper (it leaves the lease grace at the cloud's default)."""
-        return JobBound(
+        rules = StaleRules(
+            max_attempts=self.worker_max_attempts,
             max_receive_count=self.max_receive_count,
             visibility_seconds=self.queue_visibility_timeout_seconds,
             worker_timeout_seconds=self.worker_timeout_seconds,
-            lease_grace_seconds=LEASE_GRACE_SECONDS,
             margin_seconds=self.stale_margin_seconds,
-            sweep_interval_seconds=self.sweep_interval_minutes * 60,
+            lease_grace_seconds=LEASE_GRACE_SECONDS,
         )
+        return JobBound(rules, sweep_interval_seconds=self.sweep_interval_minutes * 60)
 
 
 def registered_job_types() -> tuple[str, ...]:

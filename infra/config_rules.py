@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from cv_jobs.sweeper.rules import StaleRules
+
 # After the last moment a job can end, how long its record must stay readable: a client polling with
 # backoff, or coming back later, still finds the outcome rather than a 404.
 READ_WINDOW_SECONDS = 3600
@@ -24,35 +26,23 @@ _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1"})
 
 @dataclass(frozen=True)
 class JobBound:
-    """From creation, the longest any job stays open: the sweeper's bound (docs/reliability.md).
+    """From creation, the longest any job stays open: the sweeper's own bound (StaleRules, in
+    functions/cv_jobs/sweeper/rules.py) with the values the stack gives the sweeper, and its
+    schedule's interval."""
 
-    The sweeper states it as StaleRules.bound_seconds (functions/cv_jobs/sweeper/sweep.py). That
-    module loads Powertools and botocore, which the CDK app does not install (tests/infra/test_app.py),
-    so the sum is restated here; tests/infra/test_environment_settings.py checks both agree, for
-    the sweeper the stack deploys too."""
-
-    max_receive_count: int
-    visibility_seconds: float
-    worker_timeout_seconds: float
-    lease_grace_seconds: float
-    margin_seconds: float
+    rules: StaleRules
     sweep_interval_seconds: float
 
     @property
     def seconds(self) -> float:
-        return (
-            self.max_receive_count * self.visibility_seconds
-            + self.worker_timeout_seconds
-            + self.lease_grace_seconds
-            + self.margin_seconds
-            + self.sweep_interval_seconds
-        )
+        return self.rules.bound_seconds(self.sweep_interval_seconds)
 
     def formula(self) -> str:
+        rules = self.rules
         return (
             "maxReceiveCount * visibility timeout + workerTimeoutSeconds + lease grace + stale margin "
-            f"+ sweep interval = {self.max_receive_count} * {self.visibility_seconds:g} "
-            f"+ {self.worker_timeout_seconds:g} + {self.lease_grace_seconds:g} + {self.margin_seconds:g} "
+            f"+ sweep interval = {rules.max_receive_count} * {rules.visibility_seconds:g} "
+            f"+ {rules.worker_timeout_seconds:g} + {rules.lease_grace_seconds:g} + {rules.margin_seconds:g} "
             f"+ {self.sweep_interval_seconds:g} s"
         )
 

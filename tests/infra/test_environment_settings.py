@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cv_jobs.settings import SweeperSettings
-from cv_jobs.sweeper.sweep import StaleRules
+from cv_jobs.sweeper.rules import StaleRules
 from infra.config import CDK_JSON, ConfigError, EnvironmentConfig, environment_config
 from tests.infra.synth import Synth
 

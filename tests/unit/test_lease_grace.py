@@ -11,7 +11,7 @@ import pytest
 from cv_jobs.aws.jobs_store import JobsStore
 from cv_jobs.jobs import LEASE_GRACE_SECONDS
 from cv_jobs.settings import SweeperSettings, WorkerSettings
-from cv_jobs.sweeper.sweep import StaleRules
+from cv_jobs.sweeper.rules import StaleRules
 from cv_jobs.worker import handler as worker_handler
 from local.faults.settings import LocalFaults
 from local.function_environments import local_sweeper_environment, local_worker_environment

@@ -19,7 +19,7 @@ from cv_jobs.credentials import CredentialSource, Provider
 from cv_jobs.jobs import LEASE_GRACE_SECONDS
 from cv_jobs.settings import SweeperSettings
 from cv_jobs.sweeper.handler import run_sweep
-from cv_jobs.sweeper.sweep import StaleRules
+from cv_jobs.sweeper.rules import StaleRules
 from infra.config import environment_config_from_file
 from tests.unit.conftest import Aws, Logs
 from tests.unit.samples import sample

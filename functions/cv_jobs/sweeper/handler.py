@@ -13,7 +13,8 @@ from cv_jobs.aws.jobs_store import JobsStore
 from cv_jobs.aws.open_jobs import open_jobs
 from cv_jobs.observability import logger, metrics
 from cv_jobs.settings import SweeperSettings
-from cv_jobs.sweeper.sweep import StaleRules, sweep
+from cv_jobs.sweeper.rules import StaleRules
+from cv_jobs.sweeper.sweep import sweep
 
 
 @cache

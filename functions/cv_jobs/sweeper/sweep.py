@@ -27,51 +27,10 @@ from cv_jobs import job_metrics
 from cv_jobs.aws.jobs_store import JobsStore
 from cv_jobs.aws.open_jobs import OpenJob
 from cv_jobs.errors import JobErrorCode, JobFailure
-from cv_jobs.jobs import LEASE_GRACE_SECONDS, JobStatus
+from cv_jobs.jobs import JobStatus
 from cv_jobs.log_keys import job_log_keys
 from cv_jobs.observability import logger
-from cv_jobs.settings import SweeperSettings
-
-
-@dataclass(frozen=True)
-class StaleRules:
-    max_attempts: int
-    max_receive_count: int
-    visibility_seconds: float
-    worker_timeout_seconds: float
-    margin_seconds: float
-    # The workers' lease grace (their LEASE_GRACE_SECONDS): how long a lease outlives its invocation.
-    lease_grace_seconds: float = LEASE_GRACE_SECONDS
-
-    @classmethod
-    def of(cls, settings: SweeperSettings) -> StaleRules:
-        return cls(
-            max_attempts=settings.max_attempts,
-            max_receive_count=settings.max_receive_count,
-            visibility_seconds=settings.queue_visibility_seconds,
-            worker_timeout_seconds=settings.worker_timeout_seconds,
-            margin_seconds=settings.margin_seconds,
-            lease_grace_seconds=settings.lease_grace_seconds,
-        )
-
-    @property
-    def lost_after_seconds(self) -> float:
-        """How long after a lease ended a live message must have brought the job back."""
-        return self.visibility_seconds + self.margin_seconds
-
-    @property
-    def max_age_seconds(self) -> float:
-        """How old an open job can be while a delivery of its message may still come."""
-        return (
-            self.max_receive_count * self.visibility_seconds
-            + self.worker_timeout_seconds
-            + self.lease_grace_seconds
-            + self.margin_seconds
-        )
-
-    def bound_seconds(self, sweep_interval_seconds: float) -> float:
-        """From creation, the longest any job stays open (with the sweeper running every interval)."""
-        return self.max_age_seconds + sweep_interval_seconds
+from cv_jobs.sweeper.rules import StaleRules
 
 
 def stale_reason(job: OpenJob, now: float, rules: StaleRules) -> str | None:
