@@ -234,14 +234,7 @@ def test_the_sweeper_never_sees_a_record(aws: Aws) -> None:
     )
     _, body, _ = post(KEY)
     before = record(aws)
-    settings = SweeperSettings(
-        JOBS_TABLE_NAME="jobs",
-        MAX_ATTEMPTS=3,
-        MAX_RECEIVE_COUNT=4,
-        QUEUE_VISIBILITY_SECONDS=720,
-        WORKER_TIMEOUT_SECONDS=120,
-        STALE_MARGIN_SECONDS=120,
-    )
+    settings = SweeperSettings(JOBS_TABLE_NAME="jobs")  # default limits: a day makes any open job stale
     # When the sweeper runs a day later (every open job is stale by then)
     report = run_sweep(aws.table, settings, clock=lambda: time.time() + 20_000)
     # Then it saw and ended only the job; the record is as it was
