@@ -37,14 +37,14 @@ class OutputModel(BaseModel):
     fragment of the CV), so no traceback or careless log line can carry it.
     """
 
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, defer_build=True)
 
 
 class ResultModel(BaseModel):
     """Base of a job's `result`: the shape the frontend reads, field for field. Its errors' text never
     quotes the value (a fragment of the result), as for OutputModel."""
 
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, defer_build=True)
 
 
 @dataclass(frozen=True)
