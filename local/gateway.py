@@ -26,12 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from infra.api_contract import CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_MAX_AGE_SECONDS
 from local.gateway_settings import (
     API_FUNCTION_MEMORY_MB,
     API_FUNCTION_TIMEOUT_SECONDS,
-    CORS_ALLOWED_HEADERS,
-    CORS_ALLOWED_METHODS,
-    CORS_MAX_AGE_SECONDS,
     INTEGRATION_FAILURE,
     INVALID_API_KEY,
     KEY_CHECK_FUNCTION_MEMORY_MB,

@@ -1,27 +1,21 @@
 """What the local gateway mirrors of API Gateway as the stack sets it up: the stage, the payload
-limit, the CORS and function settings (infra/constructs/api.py, key_check.py) and API Gateway's own
-error responses (GatewayError: the stack's gateway responses, e.g. 404 route_not_found)."""
+limit, the function settings (infra/constructs/api.py, key_check.py) and API Gateway's own error
+responses (GatewayError: the stack's gateway responses, e.g. 404 route_not_found). The CORS rules
+and the unknown route's body are the stack's own values (infra/api_contract.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from infra.api_contract import ROUTE_NOT_FOUND_DETAIL, ROUTE_NOT_FOUND_MESSAGE
+
 STAGE = "local"
 PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024  # API Gateway's hard limit
 
-# Mirrors of the stack's API settings (infra/constructs/api.py, which cannot be imported here
-# without starting the CDK's jsii runtime); tests/e2e/test_e2e_gateway.py checks they agree.
-CORS_ALLOWED_HEADERS = (
-    "Content-Type",
-    "X-API-Key",
-    "X-User-Provider",
-    "X-User-Api-Key",
-    "Authorization",
-    "Idempotency-Key",
-)
-CORS_ALLOWED_METHODS = ("GET", "POST", "DELETE", "OPTIONS")
-CORS_MAX_AGE_SECONDS = 3600
+# Mirrors of the stack's function settings (infra/constructs/api.py, which cannot be imported here
+# without starting the CDK's jsii runtime); tests/e2e/test_e2e_gateway.py checks they agree. The CORS
+# rules are the stack's own (infra/api_contract.py).
 API_FUNCTION_TIMEOUT_SECONDS = 10
 API_FUNCTION_MEMORY_MB = 512
 # infra/constructs/key_check.py's.
@@ -50,14 +44,14 @@ class GatewayError:
 
 
 # An unknown path, or a method its resource lacks. API Gateway's default is 403 "Missing
-# Authentication Token"; the stack answers 404 in the api's own body (ROUTE_NOT_FOUND_BODY there).
+# Authentication Token"; the stack answers 404 in the api's own body (infra/api_contract.py).
 ROUTE_NOT_FOUND = GatewayError(
     "MISSING_AUTHENTICATION_TOKEN",
     404,
-    "No such route.",
+    ROUTE_NOT_FOUND_MESSAGE,
     "MissingAuthenticationTokenException",
     code="route_not_found",
-    detail="The API has no such path, or no such method on it; GET /ai/openapi.json lists its routes.",
+    detail=ROUTE_NOT_FOUND_DETAIL,
 )
 INVALID_API_KEY = GatewayError("INVALID_API_KEY", 403, "Forbidden", "ForbiddenException")
 # The Lambda authorizer refused the token (or none was sent), where identity is on.

@@ -17,6 +17,12 @@ from constructs import Construct
 # from the Lambda code (app.py puts functions/ on sys.path; tests/infra/test_app.py checks what it
 # loads) and the routes cannot drift from the types the api function serves.
 from cv_jobs.job_types import JOB_TYPES
+from infra.api_contract import (
+    CORS_ALLOWED_HEADERS,
+    CORS_ALLOWED_METHODS,
+    CORS_MAX_AGE_SECONDS,
+    ROUTE_NOT_FOUND_BODY,
+)
 from infra.bundling import API
 from infra.config import EnvironmentConfig
 from infra.constructs.byok_key import ByokKey
@@ -40,16 +46,6 @@ KEY_TEST_PATH = "/ai/keys/test"
 # the endpoint from serving as a fast oracle for stolen provider keys.
 KEY_TEST_THROTTLE_SHARE = 5
 
-CORS_ALLOWED_HEADERS = (
-    "Content-Type",
-    "X-API-Key",
-    "X-User-Provider",
-    "X-User-Api-Key",
-    "Authorization",
-    "Idempotency-Key",
-)
-CORS_ALLOWED_METHODS = ("GET", "POST", "DELETE", "OPTIONS")
-
 # API Gateway's own errors (missing/invalid API key, throttling, quota, 10 MB body limit, Lambda
 # failures) in the service's error shape. `code` is API Gateway's response type (THROTTLED,
 # QUOTA_EXCEEDED, ...); messageString is already a quoted JSON string.
@@ -57,14 +53,6 @@ GATEWAY_ERROR_TEMPLATE = (
     '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}, '
     '"detail": $context.error.messageString}'
 )
-# API Gateway answers a path or method it has no resource for with MISSING_AUTHENTICATION_TOKEN
-# (403 "Missing Authentication Token"). No method here uses IAM auth, so that response only ever
-# means "no such route": a 404 in the body the api function uses for its own unknown routes.
-ROUTE_NOT_FOUND_BODY = {
-    "error": {"code": "route_not_found", "message": "No such route."},
-    "detail": "The API has no such path, or no such method on it; GET /ai/openapi.json lists its routes.",
-}
-
 # One JSON line per request. Never headers or bodies: X-User-Api-Key and CV text must not be logged.
 ACCESS_LOG_FORMAT = json.dumps(
     {
@@ -173,7 +161,7 @@ class JobsApi(Construct):
                 allow_origins=list(config.cors_allowed_origins),
                 allow_headers=list(CORS_ALLOWED_HEADERS),
                 allow_methods=list(CORS_ALLOWED_METHODS),
-                max_age=Duration.hours(1),
+                max_age=Duration.seconds(CORS_MAX_AGE_SECONDS),
             ),
         )
         # One output (ApiUrl, in the stack) rather than two with the same value.

@@ -10,8 +10,13 @@ import pytest
 from aws_cdk import App
 
 from cv_jobs.job_types import JOB_TYPES
+from infra.api_contract import (
+    CORS_ALLOWED_HEADERS,
+    CORS_ALLOWED_METHODS,
+    CORS_MAX_AGE_SECONDS,
+    ROUTE_NOT_FOUND_BODY,
+)
 from infra.config import environment_config
-from infra.constructs.api import ROUTE_NOT_FOUND_BODY
 from infra.stack import CvAiJobsStack
 from local.gateway_settings import ROUTE_NOT_FOUND
 from local.routes import Routes
@@ -122,8 +127,12 @@ def test_cors_preflight_needs_no_api_key_and_allows_the_byok_headers(dev: Synth)
         headers = response["ResponseParameters"]
         allowed = set(headers["method.response.header.Access-Control-Allow-Headers"].strip("'").split(","))
         assert allowed >= CORS_HEADERS, route
+        # exactly the contract the local gateway answers preflights with (infra/api_contract.py)
+        assert allowed == set(CORS_ALLOWED_HEADERS), route
         methods = set(headers["method.response.header.Access-Control-Allow-Methods"].strip("'").split(","))
-        assert methods == {"GET", "POST", "DELETE", "OPTIONS"}, route
+        assert methods == {"GET", "POST", "DELETE", "OPTIONS"} == set(CORS_ALLOWED_METHODS), route
+        max_age = headers.get("method.response.header.Access-Control-Max-Age")
+        assert max_age == f"'{CORS_MAX_AGE_SECONDS}'", route
         # First allowed origin by default; the template echoes any other allowed origin.
         assert headers["method.response.header.Access-Control-Allow-Origin"] == "'http://localhost:5173'"
         assert '"http://127.0.0.1:5173"' in response["ResponseTemplates"]["application/json"]
