@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.config import EnvironmentConfig
+from infra.function_settings import model_variables, sweeper_variables, worker_variables
 from local.aws_emulator import FAKE_CREDENTIALS, REGION, LocalResources
 from local.faults.settings import LocalFaults
 
@@ -70,23 +71,13 @@ def function_environments(
         **common,
         "POWERTOOLS_SERVICE_NAME": WORKER_SERVICE_NAME,
         "SYSTEM_OPENAI_SECRET_ARN": resources.system_secret_arn,
-        "OPENAI_MODEL": config.openai_model,
-        "GEMINI_MODEL": config.gemini_model,
-        "JOB_SETTINGS": config.job_settings_env,
-        "ENVIRONMENT_NAME": config.name,
-        "MAX_ATTEMPTS": str(config.worker_max_attempts),
-        "MAX_RECEIVE_COUNT": str(config.max_receive_count),
         "JOBS_QUEUE_URL": resources.queue_url,
-        "RETRY_BASE_SECONDS": str(config.retry_base_seconds),
-        "RETRY_MAX_SECONDS": str(config.retry_max_seconds),
+        **worker_variables(config),
     }
     # Calls no AWS service: the Powertools settings and the models it asks the providers about.
     key_check = {name: value for name, value in common.items() if name.startswith("POWERTOOLS_")} | {
         "POWERTOOLS_SERVICE_NAME": KEY_CHECK_SERVICE_NAME,
-        "OPENAI_MODEL": config.openai_model,
-        "GEMINI_MODEL": config.gemini_model,
-        "JOB_SETTINGS": config.job_settings_env,
-        "ENVIRONMENT_NAME": config.name,
+        **model_variables(config),
         "CORS_ALLOWED_ORIGINS": ",".join(config.cors_allowed_origins),
         "KEY_CHECK_TIMEOUT_SECONDS": str(KEY_CHECK_SECONDS),
     }
@@ -95,15 +86,7 @@ def function_environments(
             environment["OPENAI_BASE_URL"] = openai_base_url
         if gemini_base_url:
             environment["GEMINI_BASE_URL"] = gemini_base_url
-    sweeper = {
-        **common,
-        "POWERTOOLS_SERVICE_NAME": SWEEPER_SERVICE_NAME,
-        "MAX_ATTEMPTS": str(config.worker_max_attempts),
-        "MAX_RECEIVE_COUNT": str(config.max_receive_count),
-        "QUEUE_VISIBILITY_SECONDS": str(config.queue_visibility_timeout_seconds),
-        "WORKER_TIMEOUT_SECONDS": str(config.worker_timeout_seconds),
-        "STALE_MARGIN_SECONDS": str(config.stale_margin_seconds),
-    }
+    sweeper = {**common, "POWERTOOLS_SERVICE_NAME": SWEEPER_SERVICE_NAME, **sweeper_variables(config)}
     for name in ("BYOK_KEY_ARN", "JOB_TTL_SECONDS"):
         sweeper.pop(name, None)
     return FunctionEnvironments(api=api, worker=worker, key_check=key_check, sweeper=sweeper)

@@ -27,6 +27,7 @@ from cv_jobs.model_check.check import check_models  # noqa: E402
 from cv_jobs.model_check.lookup import ModelStatus  # noqa: E402
 from cv_jobs.settings import ModelCheckSettings  # noqa: E402
 from infra.config import environment_config_from_file  # noqa: E402
+from infra.function_settings import model_variables  # noqa: E402
 from local.fakes import FakeGeminiServer, FakeOpenAIServer  # noqa: E402
 
 WARNING_DAYS = 90  # as the stack's model check (infra/constructs/model_check.py)
@@ -49,10 +50,7 @@ def main(environ: Mapping[str, str] | None = None, out: TextIO = sys.stdout) -> 
             keys = dict(_FAKE_KEYS)
         settings = ModelCheckSettings.model_validate(
             {
-                "OPENAI_MODEL": config.openai_model,
-                "GEMINI_MODEL": config.gemini_model,
-                "JOB_SETTINGS": config.job_settings_env,
-                "ENVIRONMENT_NAME": config.name,
+                **model_variables(config),
                 "MODEL_WARNING_DAYS": WARNING_DAYS,
                 **{name: url for name, url in base_urls.items() if url},
             }

@@ -14,6 +14,7 @@ from constructs import Construct
 from infra.bundling import KEY_CHECK
 from infra.config import EnvironmentConfig
 from infra.constructs.python_function import PythonFunction
+from infra.function_settings import model_variables
 
 HANDLER = "cv_jobs.key_check.handler.lambda_handler"
 SERVICE_NAME = "cv-ai-jobs-key-check"
@@ -37,10 +38,7 @@ class KeyCheck(Construct):
             timeout=Duration.seconds(TIMEOUT_SECONDS),
             memory_size=256,
             environment={
-                "OPENAI_MODEL": config.openai_model,
-                "GEMINI_MODEL": config.gemini_model,
-                "JOB_SETTINGS": config.job_settings_env,
-                "ENVIRONMENT_NAME": config.name,
+                **model_variables(config),
                 "CORS_ALLOWED_ORIGINS": ",".join(config.cors_allowed_origins),
                 "KEY_CHECK_TIMEOUT_SECONDS": str(CHECK_SECONDS),
             },

@@ -24,6 +24,7 @@ from constructs import Construct
 from infra.bundling import MODEL_CHECK
 from infra.config import EnvironmentConfig
 from infra.constructs.python_function import METRICS_NAMESPACE, PythonFunction
+from infra.function_settings import model_variables
 
 HANDLER = "cv_jobs.model_check.handler.lambda_handler"
 SERVICE_NAME = "cv-ai-jobs-model-check"
@@ -56,10 +57,7 @@ class ModelCheck(Construct):
             memory_size=256,
             environment={
                 "SYSTEM_OPENAI_SECRET_ARN": system_secret.secret_arn,
-                "OPENAI_MODEL": config.openai_model,
-                "GEMINI_MODEL": config.gemini_model,
-                "JOB_SETTINGS": config.job_settings_env,
-                "ENVIRONMENT_NAME": config.name,
+                **model_variables(config),
                 "MODEL_WARNING_DAYS": str(WARNING_DAYS),
             },
         )

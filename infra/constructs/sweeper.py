@@ -23,6 +23,7 @@ from cv_jobs.aws.open_jobs import STATUS_INDEX
 from infra.bundling import SWEEPER
 from infra.config import EnvironmentConfig
 from infra.constructs.python_function import PythonFunction
+from infra.function_settings import sweeper_variables
 
 HANDLER = "cv_jobs.sweeper.handler.lambda_handler"
 SERVICE_NAME = "cv-ai-jobs-sweeper"
@@ -49,14 +50,7 @@ class Sweeper(Construct):
             description="Every few minutes: fails jobs that no delivery can end any more (job_stalled)",
             timeout=Duration.seconds(60),
             memory_size=256,
-            environment={
-                "JOBS_TABLE_NAME": table.table_name,
-                "MAX_ATTEMPTS": str(config.worker_max_attempts),
-                "MAX_RECEIVE_COUNT": str(config.max_receive_count),
-                "QUEUE_VISIBILITY_SECONDS": str(config.queue_visibility_timeout_seconds),
-                "WORKER_TIMEOUT_SECONDS": str(config.worker_timeout_seconds),
-                "STALE_MARGIN_SECONDS": str(config.stale_margin_seconds),
-            },
+            environment={"JOBS_TABLE_NAME": table.table_name, **sweeper_variables(config)},
         )
         self.function = self.lambda_function.function
         role = self.lambda_function.role

@@ -15,6 +15,7 @@ from infra.config import EnvironmentConfig
 from infra.constructs.byok_key import ByokKey
 from infra.constructs.jobs_table import grant_item_actions
 from infra.constructs.python_function import PythonFunction
+from infra.function_settings import worker_variables
 
 HANDLER = "cv_jobs.worker.handler.lambda_handler"
 SERVICE_NAME = "cv-ai-jobs-worker"
@@ -56,19 +57,10 @@ class Worker(Construct):
             environment={
                 "JOBS_TABLE_NAME": table.table_name,
                 "BYOK_KEY_ARN": byok_key.key.key_arn,
-                "JOB_TTL_SECONDS": str(config.job_ttl_seconds),
                 "SYSTEM_OPENAI_SECRET_ARN": system_secret.secret_arn,
-                "OPENAI_MODEL": config.openai_model,
-                "GEMINI_MODEL": config.gemini_model,
-                "JOB_SETTINGS": config.job_settings_env,
-                "ENVIRONMENT_NAME": config.name,
-                "MAX_ATTEMPTS": str(config.worker_max_attempts),
-                # The last delivery is decided from the message's receive count too.
-                "MAX_RECEIVE_COUNT": str(config.max_receive_count),
-                # Where to time a failed record's return (ChangeMessageVisibility), and how.
+                # Where to time a failed record's return (ChangeMessageVisibility).
                 "JOBS_QUEUE_URL": queue.queue_url,
-                "RETRY_BASE_SECONDS": str(config.retry_base_seconds),
-                "RETRY_MAX_SECONDS": str(config.retry_max_seconds),
+                **worker_variables(config),
             },
         )
         self.function = self.lambda_function.function

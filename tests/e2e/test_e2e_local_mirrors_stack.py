@@ -7,6 +7,7 @@ import ast
 
 import pytest
 
+from infra import function_settings
 from infra.config import environment_config_from_file
 from local.aws_emulator import LocalResources
 from local.function_environments import function_environments
@@ -32,11 +33,20 @@ SHARED_BY_THE_STACK = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"
 
 
 def _stack_variables(construct: str) -> set[str]:
-    """The string keys of the `environment={...}` dict in a construct module."""
+    """The keys of the `environment={...}` dict in a construct module: its string keys, and those of
+    every `**<function>(config)` it spreads from infra/function_settings.py (for the dev settings)."""
     tree = ast.parse((REPO_ROOT / "infra" / "constructs" / construct).read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "environment" and isinstance(node.value, ast.Dict):
-            return {str(key.value) for key in node.value.keys if isinstance(key, ast.Constant)}
+            names = {str(key.value) for key in node.value.keys if isinstance(key, ast.Constant)}
+            for key, value in zip(node.value.keys, node.value.values, strict=True):
+                # A spread of infra/function_settings.py's (others, e.g. the api's budgets, the test
+                # accounts for itself)
+                called = value.func if key is None and isinstance(value, ast.Call) else None
+                if isinstance(called, ast.Name) and hasattr(function_settings, called.id):
+                    variables = getattr(function_settings, called.id)
+                    names |= set(variables(environment_config_from_file("dev")))
+            return names
     raise AssertionError(f"no environment={{...}} in infra/constructs/{construct}")
 
 
