@@ -10,10 +10,6 @@ load) are counted, not retried.
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -24,7 +20,8 @@ from typing import Any
 import boto3
 import httpx
 
-from benchmarks.harness import REPO, Samples, fmt, interleave, print_table
+from benchmarks.harness import Samples, fmt, interleave, print_table
+from local.child_stack import ChildStack, free_port
 from local.examples import example_request
 
 API_KEY = "bench-local-key"
@@ -33,15 +30,9 @@ CLIENT_THREADS = 16
 TERMINAL = {"succeeded", "failed", "cancelled"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class LocalStack:
     def __init__(self, workers: int, log_dir: Path, *, aws_own_process: bool = True) -> None:
-        self.api_port, self.aws_port = _free_port(), _free_port()
+        self.api_port, self.aws_port = free_port(), free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
         env.update(
             {
@@ -49,9 +40,9 @@ class LocalStack:
                 "LOCAL_ENV": "dev",
                 "LOCAL_API_PORT": str(self.api_port),
                 "LOCAL_AWS_PORT": str(self.aws_port),
-                "LOCAL_FAKE_OPENAI_PORT": str(_free_port()),
-                "LOCAL_FAKE_GEMINI_PORT": str(_free_port()),
-                "LOCAL_PLAYGROUND_PORT": str(_free_port()),
+                "LOCAL_FAKE_OPENAI_PORT": str(free_port()),
+                "LOCAL_FAKE_GEMINI_PORT": str(free_port()),
+                "LOCAL_PLAYGROUND_PORT": str(free_port()),
                 "LOCAL_API_KEY": API_KEY,
                 "LOCAL_WORKER_PROCESSES": str(workers),
                 "LOCAL_AWS_OWN_PROCESS": "1" if aws_own_process else "0",
@@ -62,37 +53,15 @@ class LocalStack:
             }
         )
         self.log_path = log_dir / f"local-run-{workers}{'' if aws_own_process else '-moto-thread'}.log"
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "local.run"],
-                cwd=REPO,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # our own process group: signals to ours never reach it
-            )
         self.url = f"http://127.0.0.1:{self.api_port}"
+        # Its own process group: signals to ours never reach it.
+        self.child = ChildStack(env, self.log_path, self.url, own_session=True)
 
     def wait_until_serving(self) -> None:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"local stack exited:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                httpx.get(f"{self.url}/ai/jobs/ping", timeout=1)
-                return
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise RuntimeError(f"local stack not serving after {STARTUP_SECONDS} s")
+        self.child.start(STARTUP_SECONDS)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        self.child.stop(60)
 
     def statuses(self) -> dict[str, str]:
         dynamodb = boto3.client(

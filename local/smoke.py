@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +32,7 @@ import httpx  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
 from cv_jobs.job_types import JOB_TYPES, JobType  # noqa: E402
+from local.child_stack import ChildStack, StackNotServing, free_port  # noqa: E402
 from local.examples import example_request  # noqa: E402
 
 KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "gemini": "GEMINI_API_KEY"}
@@ -126,10 +124,10 @@ class LocalStack:
         self.log_path = log_path
         self.api_key = f"smoke-{secrets.token_hex(8)}"
         self.api_url = ""
-        self._process: subprocess.Popen[bytes] | None = None
+        self._child: ChildStack | None = None
 
     def start(self) -> None:
-        api_port, aws_port = _free_port(), _free_port()
+        api_port, aws_port = free_port(), free_port()
         env = {
             name: value
             for name, value in os.environ.items()
@@ -146,47 +144,19 @@ class LocalStack:
             }
         )
         self.api_url = f"http://127.0.0.1:{api_port}"
-        with self.log_path.open("wb") as log:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "local.run"],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise StackFailed(f"the local stack exited with {self._process.returncode}")
-            try:
-                httpx.get(f"{self.api_url}/ai/jobs/ping", timeout=1)  # any answer: it is serving
-                return
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise StackFailed(f"the local stack was not serving after {STARTUP_TIMEOUT_SECONDS:.0f} s")
+        self._child = ChildStack(env, self.log_path, self.api_url)
+        try:
+            self._child.start(STARTUP_TIMEOUT_SECONDS)
+        except StackNotServing as error:
+            # Its first line; main() prints the log's tail itself.
+            raise StackFailed(str(error).splitlines()[0]) from None
 
     def stop(self) -> None:
-        process = self._process
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if self._child is not None:
+            self._child.stop(STOP_TIMEOUT_SECONDS)
 
     def log_tail(self, lines: int = 30) -> str:
-        if not self.log_path.exists():
-            return "(the local stack wrote nothing)"
-        text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        return self._child.tail(lines) if self._child is not None else "(the local stack wrote nothing)"
 
 
 def run_jobs(stack: LocalStack, keys: dict[str, str], *, deadline: float) -> list[Run]:

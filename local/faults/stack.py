@@ -5,32 +5,20 @@ and which faults to inject, its whole output kept in a log file, stopped with SI
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
 
 from local.aws_emulator import FAKE_CREDENTIALS, REGION
+from local.child_stack import ChildStack, free_port
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "fault-run-gateway-key"
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 _STARTUP_SECONDS = 60
 _SHUTDOWN_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -39,7 +27,7 @@ class StackProcess:
     environment: Mapping[str, str]  # the fault settings, provider URLs and system key
     api_port: int = field(default_factory=free_port)
     aws_port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+    child: ChildStack | None = None
     _clients: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -78,39 +66,12 @@ class StackProcess:
                 **self.environment,
             }
         )
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "local.run"],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + _STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the local stack exited with {self.process.returncode}:\n{self.tail()}")
-            try:
-                # Any answer will do: the gateway starts only once the handlers are imported.
-                httpx.get(f"{self.api_url}/ai/jobs/ping", timeout=1)
-                return self
-            except httpx.TransportError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"the local stack was not serving after {_STARTUP_SECONDS} s:\n{self.tail()}")
+        self.child = ChildStack(env, self.log_path, self.api_url).start(_STARTUP_SECONDS)
+        return self
 
     def stop(self) -> int | None:
         """SIGTERM, as Ctrl-C would; the exit code (None if it had to be killed)."""
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=_SHUTDOWN_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return None
+        return self.child.stop(_SHUTDOWN_SECONDS) if self.child is not None else None
 
     def aws(self, service: str) -> Any:
         """A client of the emulated AWS (this process has no fault hooks)."""

@@ -9,24 +9,17 @@ OpenAI key. It is stopped with SIGTERM at the end and must exit cleanly.
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 
 from cv_jobs.job_types import JOB_TYPES
+from local.child_stack import ChildStack, StackNotServing, free_port
 from local.examples import example_request
 from local.fakes import FakeGeminiServer, FakeOpenAIServer
 from tests.e2e.job_runs import ExampleJobs, run_jobs
 from tests.e2e.support import (
     GATEWAY_API_KEY,
-    REPO_ROOT,
     ROUTES,
     SECOND_CLIENT_API_KEY,
     SHUTDOWN_TIMEOUT_SECONDS,
@@ -36,18 +29,6 @@ from tests.e2e.support import (
     LocalStack,
     new_marker,
 )
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    if not path.exists():
-        return "(no output)"
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +50,7 @@ def local_stack(
     workdir = tmp_path_factory.mktemp("local-stack")
     log_path = workdir / "local-run.log"
     capture_path = workdir / "sqs-capture.jsonl"
-    api_port, aws_port, playground_port = _free_port(), _free_port(), _free_port()
+    api_port, aws_port, playground_port = free_port(), free_port(), free_port()
     env = {
         name: value
         for name, value in os.environ.items()
@@ -96,17 +77,10 @@ def local_stack(
             "PYTHONUNBUFFERED": "1",
         }
     )
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local.run"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    child = ChildStack(env, log_path, f"http://127.0.0.1:{api_port}")
     stack = LocalStack(
-        process=process,
-        api_url=f"http://127.0.0.1:{api_port}",
+        child=child,
+        api_url=child.api_url,
         aws_endpoint=f"http://127.0.0.1:{aws_port}",
         log_path=log_path,
         capture_path=capture_path,
@@ -116,33 +90,16 @@ def local_stack(
         playground_url=f"http://127.0.0.1:{playground_port}",
     )
     try:
-        _wait_until_serving(stack)
+        child.start(STARTUP_TIMEOUT_SECONDS)
+    except StackNotServing as error:
+        pytest.fail(str(error))
+    try:
         yield stack
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=SHUTDOWN_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        code = child.stop(SHUTDOWN_TIMEOUT_SECONDS)
+        if code is None:
             pytest.fail(f"local stack did not stop on SIGTERM within {SHUTDOWN_TIMEOUT_SECONDS} s")
-        assert code == 0, f"local stack exited with {code}:\n{_tail(log_path)}"
-
-
-def _wait_until_serving(stack: LocalStack) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if stack.process.poll() is not None:
-            pytest.fail(f"local stack exited with {stack.process.returncode}:\n{_tail(stack.log_path)}")
-        try:
-            # Any answer will do: the gateway starts only after the handlers imported.
-            httpx.get(f"{stack.api_url}/ai/jobs/ping", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    stack.process.kill()
-    pytest.fail(f"local stack not serving after {STARTUP_TIMEOUT_SECONDS} s:\n{_tail(stack.log_path)}")
+        assert code == 0, f"local stack exited with {code}:\n{child.tail()}"
 
 
 @pytest.fixture(scope="session")

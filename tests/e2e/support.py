@@ -9,7 +9,6 @@ its own provider calls.
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import time
 import uuid
@@ -23,6 +22,7 @@ import httpx
 import pytest
 
 from infra.config import environment_config_from_file
+from local.child_stack import ChildStack
 from local.fakes import FakeGeminiServer, FakeOpenAIServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -192,7 +192,7 @@ class GatewayClient:
 
 @dataclass
 class LocalStack:
-    process: subprocess.Popen[bytes]
+    child: ChildStack  # `python -m local.run`
     api_url: str
     aws_endpoint: str
     log_path: Path

@@ -12,18 +12,14 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from local.child_stack import ChildStack, StackNotServing, free_port
 from tests.e2e.support import REPO_ROOT, SHUTDOWN_TIMEOUT_SECONDS, STARTUP_TIMEOUT_SECONDS
 
 pytestmark = pytest.mark.e2e
@@ -65,17 +61,6 @@ def readme_examples() -> str:
     return "\n\n".join("\n".join(block) for block in blocks) + "\n"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else "(no output)"
-    return "\n".join(text.splitlines()[-lines:])
-
-
 def _user_environment() -> dict[str, str]:
     """This process's environment without AWS, Powertools, provider or local-mode settings: what a
     user's shell has before following the README."""
@@ -97,7 +82,7 @@ def tools() -> None:
 def fake_llm_stack(tools: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, int]]:
     """`FAKE_LLM=1 make run`'s stack (the README's), on free ports; yields (api port, aws port)."""
     log_path = tmp_path_factory.mktemp("readme-stack") / "local-run.log"
-    api_port, aws_port = _free_port(), _free_port()
+    api_port, aws_port = free_port(), free_port()
     env = {
         **_user_environment(),
         "FAKE_LLM": "1",
@@ -107,32 +92,15 @@ def fake_llm_stack(tools: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "LOCAL_PLAYGROUND_PORT": "off",
         "PYTHONUNBUFFERED": "1",
     }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local.run"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+    child = ChildStack(env, log_path, f"http://127.0.0.1:{api_port}")
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"local stack exited with {process.returncode}:\n{_tail(log_path)}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"local stack not serving after {STARTUP_TIMEOUT_SECONDS} s:\n{_tail(log_path)}")
-            try:
-                # Any answer will do: the gateway starts last, once everything else is up.
-                httpx.get(f"http://127.0.0.1:{api_port}/ai/jobs/ping", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        child.start(STARTUP_TIMEOUT_SECONDS)
+    except StackNotServing as error:
+        pytest.fail(str(error))
+    try:
         yield api_port, aws_port
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=SHUTDOWN_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        child.stop(SHUTDOWN_TIMEOUT_SECONDS)
 
 
 def _json_objects(output: str) -> list[dict[str, Any]]:
