@@ -38,6 +38,10 @@ IGNORED_NAMES = ("__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache", ".ruff_
 _UNUSED_IMAGE = cdk.DockerImage.from_registry("cv-ai-jobs/docker-bundling-is-not-used")
 
 
+# The Powertools utilities a bundle keeps unless its function says it imports fewer.
+_ALL_UTILITIES = ("batch", "data_classes", "jmespath_utils", "parser", "typing")
+
+
 class BundlingError(RuntimeError):
     """The local bundle could not be built; the message says why and how to fix it."""
 
@@ -53,7 +57,7 @@ class BundleSpec:
     # Files in functions/ that do not affect this bundle, kept out of its asset hash.
     unrelated_files: tuple[str, ...] = ()
     # The Powertools utilities this function imports; the others are removed (bundle_pruning.py).
-    powertools_utilities: tuple[str, ...] = ("batch", "data_classes", "jmespath_utils", "parser", "typing")
+    powertools_utilities: tuple[str, ...] = _ALL_UTILITIES
 
     @property
     def asset_excludes(self) -> list[str]:
@@ -65,55 +69,55 @@ class BundleSpec:
         ]
 
 
-API = BundleSpec(
-    name="api",
-    requirements="requirements-api.txt",
-    excluded_subpackages=("worker", "model_check", "key_check", "sweeper"),
-    unrelated_files=(
-        "requirements-worker.txt",
-        "requirements-model-check.txt",
-        "requirements-key-check.txt",
-        "requirements-sweeper.txt",
-    ),
-    # No batch processing, and validation is Pydantic's own (not Powertools' parser).
-    powertools_utilities=("data_classes", "jmespath_utils", "typing"),
-)
-WORKER = BundleSpec(
-    name="worker",
-    requirements="requirements-worker.txt",
-    excluded_subpackages=("model_check", "key_check", "sweeper"),
-    unrelated_files=(
-        "requirements-model-check.txt",
-        "requirements-key-check.txt",
-        "requirements-sweeper.txt",
-    ),
-)
+# Each function's own subpackage of cv_jobs: a bundle leaves out the others' (but those it uses).
+FUNCTION_PACKAGES = ("api", "worker", "model_check", "key_check", "sweeper")
+# Every function's requirements file in functions/: a bundle's asset hash ignores the others'.
+REQUIREMENTS = {
+    name: f"requirements-{name.replace('_', '-')}.txt" for name in (*FUNCTION_PACKAGES, "authorizer")
+}
+
+
+def function_bundle(
+    name: str, *, uses: tuple[str, ...] = (), powertools_utilities: tuple[str, ...] = _ALL_UTILITIES
+) -> BundleSpec:
+    """The bundle of the function `name` (a key of REQUIREMENTS): its requirements, the shared code
+    and its own subpackage, plus the other functions' subpackages it `uses`."""
+    return BundleSpec(
+        name=name,
+        requirements=REQUIREMENTS[name],
+        excluded_subpackages=tuple(p for p in FUNCTION_PACKAGES if p != name and p not in uses),
+        unrelated_files=tuple(
+            file for file in REQUIREMENTS.values() if file not in _requirements_closure(REQUIREMENTS[name])
+        ),
+        powertools_utilities=powertools_utilities,
+    )
+
+
+def _requirements_closure(requirements: str) -> set[str]:
+    """A requirements file and those it includes (`-r other.txt`), transitively."""
+    found, todo = set(), [requirements]
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for line in (FUNCTIONS_DIR / name).read_text(encoding="utf-8").splitlines():
+            if line.startswith("-r "):
+                todo.append(line[3:].strip())
+    return found
+
+
+# No batch processing, and validation is Pydantic's own (not Powertools' parser).
+API = function_bundle("api", powertools_utilities=("data_classes", "jmespath_utils", "typing"))
+# It keeps the api's subpackage, as it always has (a few KB; nothing in the worker imports it).
+WORKER = function_bundle("worker", uses=("api",))
 # The daily model check: no LLM SDK, neither the api's nor the worker's code.
-MODEL_CHECK = BundleSpec(
-    name="model_check",
-    requirements="requirements-model-check.txt",
-    excluded_subpackages=("api", "worker", "key_check", "sweeper"),
-    unrelated_files=("requirements-worker.txt", "requirements-key-check.txt", "requirements-sweeper.txt"),
-)
+MODEL_CHECK = function_bundle("model_check")
 # POST /ai/keys/test: the model check's lookup and httpx; no LLM SDK, neither the api's nor the
 # worker's code.
-KEY_CHECK = BundleSpec(
-    name="key_check",
-    requirements="requirements-key-check.txt",
-    excluded_subpackages=("api", "worker", "sweeper"),
-    unrelated_files=("requirements-worker.txt", "requirements-sweeper.txt"),
-)
+KEY_CHECK = function_bundle("key_check", uses=("model_check",))
 # The stale-job sweeper: the api's packages, none of the functions' code but its own and the shared.
-SWEEPER = BundleSpec(
-    name="sweeper",
-    requirements="requirements-sweeper.txt",
-    excluded_subpackages=("api", "worker", "model_check", "key_check"),
-    unrelated_files=(
-        "requirements-worker.txt",
-        "requirements-model-check.txt",
-        "requirements-key-check.txt",
-    ),
-)
+SWEEPER = function_bundle("sweeper")
 
 
 def _uv_command() -> list[str]:

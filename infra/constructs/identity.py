@@ -12,23 +12,14 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from constructs import Construct
 
-from infra.bundling import BundleSpec
+from infra.bundling import function_bundle
 from infra.config import EnvironmentConfig
 from infra.constructs.python_function import PythonFunction
 
 HANDLER = "cv_jobs.identity.authorizer.lambda_handler"
 SERVICE_NAME = "cv-ai-jobs-authorizer"
-AUTHORIZER = BundleSpec(
-    name="authorizer",
-    requirements="requirements-authorizer.txt",
-    excluded_subpackages=("api", "worker", "model_check", "key_check", "sweeper"),
-    unrelated_files=(
-        "requirements-worker.txt",
-        "requirements-model-check.txt",
-        "requirements-key-check.txt",
-        "requirements-sweeper.txt",
-    ),
-)
+# Its code is cv_jobs.identity, which the other bundles carry too (it is small and shared).
+AUTHORIZER = function_bundle("authorizer")
 # API Gateway reuses an authorizer's answer for the same token this long (fewer cold starts and
 # JWKS fetches); a token is still refused once expired, at the latest this much later.
 CACHE_TTL = Duration.minutes(5)
