@@ -15,7 +15,7 @@ from cv_jobs.errors import USER_MESSAGES, JobErrorCode
 from cv_jobs.worker import handler as worker_handler
 from tests.unit.conftest import CANARY_OPENAI_KEY, Aws, Logs, Providers
 from tests.unit.events import worker_context
-from tests.unit.worker_support import GEMINI_BYOK, OPENAI_BYOK, deliver, job, submit
+from tests.unit.worker_support import GEMINI_BYOK, OPENAI_BYOK, deliver, job, sqs_record, submit
 
 Script = Callable[[Providers], None]
 
@@ -318,24 +318,10 @@ def test_a_provider_that_does_not_answer_in_time_is_a_retried_timeout(
     [message] = aws.receive()
     from tests.unit.events import worker_context as context  # noqa: F401 - the worker's own context below
 
-    event = {"Records": [_record(aws, message)]}
+    event = {"Records": [sqs_record(aws, message, timeout_seconds=9)]}
     # When the worker runs it with 9 s left
     worker_handler.lambda_handler(event, worker_context(timeout_seconds=9))
     # Then the job waits for a retry with code timeout, and the log names the phase
     assert job(aws, job_id)["retry"]["code"] == "timeout"
     [line] = [line for line in _lines(logs) if line["message"] == "job attempt failed; will retry"]
     assert "timeout (" in line["hint"]
-
-
-def _record(aws: Aws, message: dict[str, Any]) -> dict[str, Any]:
-    from local.sqs_poller import SqsPoller
-
-    poller = SqsPoller(
-        sqs=aws.sqs,
-        queue_url=aws.queue_url,
-        queue_arn="arn:aws:sqs:us-east-1:123456789012:jobs",
-        worker_handler=lambda *_: None,
-        batch_size=1,
-        timeout_seconds=9,
-    )
-    return poller._record(message)

@@ -44,6 +44,19 @@ def deliver(aws: Aws, *, retry_visibility_seconds: int | None = 0) -> int:
     return poller.poll_once()
 
 
+def sqs_record(aws: Aws, message: dict[str, Any], *, timeout_seconds: float = 60) -> dict[str, Any]:
+    """A received message as the event source mapping hands it to the worker."""
+    poller = SqsPoller(
+        sqs=aws.sqs,
+        queue_url=aws.queue_url,
+        queue_arn="arn:aws:sqs:us-east-1:123456789012:jobs",
+        worker_handler=worker_handler,
+        batch_size=1,
+        timeout_seconds=timeout_seconds,
+    )
+    return poller._record(message)
+
+
 def burn_receive(aws: Aws) -> None:
     """One receive that never reached the worker (a throttled invocation, a lost delivery)."""
     [message] = aws.receive()

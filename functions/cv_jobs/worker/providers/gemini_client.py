@@ -19,6 +19,7 @@ from cv_jobs.errors import JobErrorCode, JobFailure
 from cv_jobs.llm.provider_errors import classify_http_failure, error_codes
 from cv_jobs.llm.retry_hints import DAILY_QUOTA, gemini_daily_quota, gemini_retry_delay
 from cv_jobs.worker.providers.base import LlmReply, LlmRequest
+from cv_jobs.worker.providers.tls import gemini_ssl_context
 
 _BLOCKED_FINISH_REASONS = frozenset(
     {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"}
@@ -51,8 +52,9 @@ class GeminiClient:
             "generationConfig": generation,
         }
         try:
-            # A client per job: its key is never shared with another job in this warm process.
-            with httpx.Client(timeout=request.timeout_seconds) as client:
+            # A client per job: its key, connections and cookies are never shared with another job
+            # in this warm process. Only the SSL context is shared (tls.py).
+            with httpx.Client(timeout=request.timeout_seconds, verify=gemini_ssl_context()) as client:
                 response = client.post(url, json=body, headers={"x-goog-api-key": self._api_key.reveal()})
         except httpx.TimeoutException as error:
             raise self._failure(JobErrorCode.TIMEOUT, f"timeout ({type(error).__name__})") from None

@@ -19,6 +19,7 @@ from cv_jobs.errors import JobErrorCode, JobFailure
 from cv_jobs.llm.provider_errors import classify_http_failure
 from cv_jobs.llm.retry_hints import openai_retry_after
 from cv_jobs.worker.providers.base import LlmReply, LlmRequest
+from cv_jobs.worker.providers.tls import openai_ssl_context
 
 
 class OpenAIClient:
@@ -35,12 +36,14 @@ class OpenAIClient:
             options["max_completion_tokens"] = request.max_output_tokens
         if request.effort is not None:
             options["reasoning_effort"] = request.effort
-        # A client per job: its key is never shared with another job in this warm process.
+        # A client per job: its key, connections and cookies are never shared with another job in
+        # this warm process. Only the SSL context is shared (tls.py).
         with openai.OpenAI(
             api_key=self._api_key.reveal(),
             base_url=self._base_url,
             max_retries=0,
             timeout=request.timeout_seconds,
+            http_client=openai.DefaultHttpxClient(verify=openai_ssl_context()),
         ) as client:
             try:
                 completion = client.chat.completions.create(
