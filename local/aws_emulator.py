@@ -9,7 +9,6 @@ OpenAI key secret. The AWS CLI and boto3 can inspect them with `--endpoint-url` 
 from __future__ import annotations
 
 import json
-import logging
 import socket
 import subprocess
 import sys
@@ -18,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from infra.config import EnvironmentConfig
+from local.moto_server import MotoServer
 
 REGION = "us-east-1"
 FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -42,7 +41,7 @@ class LocalResources:
 
 
 class AwsEmulator:
-    """moto's threaded server on `host:port`: every AWS service at one endpoint.
+    """moto on `host:port` (local/moto_server.py): every AWS service at one endpoint.
 
     `own_process`: run it in a process of its own rather than a thread of this one. moto is pure
     Python, so in-process it competes for this process's GIL with whatever else runs here (locally:
@@ -52,7 +51,7 @@ class AwsEmulator:
         self._host = host
         self._port = port
         self._own_process = own_process
-        self._server: ThreadedMotoServer | None = None
+        self._server: MotoServer | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -60,25 +59,21 @@ class AwsEmulator:
         return f"http://{self._host}:{self._port}"
 
     def start(self) -> Self:
-        # One line per request from werkzeug would drown the handlers' logs.
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         if self._port:
             # moto binds in its own thread and would wait forever for a port it cannot have.
             _check_port_free(self._host, self._port)
         if self._own_process:
             self._port = self._port or _free_port(self._host)
             self._process = subprocess.Popen(  # noqa: S603 - our interpreter, our module
-                [sys.executable, "-m", "local.moto_process", self._host, str(self._port)],
+                [sys.executable, "-m", "local.moto_server", self._host, str(self._port)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
             _wait_until_listening(self._host, self._port, self._process)
             return self
-        self._server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
-        self._server.start()
-        if self._port == 0:
-            self._port = self._server.get_host_and_port()[1]
+        self._server = MotoServer(self._host, self._port).start()
+        self._port = self._server.port
         return self
 
     def stop(self) -> None:
