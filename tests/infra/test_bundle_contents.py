@@ -46,6 +46,14 @@ def test_bundles_carry_no_stubs_swagger_assets_or_installer_bookkeeping(dev: Syn
     assert list(asset.glob("pydantic-*.dist-info/METADATA"))
 
 
+@pytest.mark.parametrize("name", ["api", "worker", "sweeper", "model_check"])
+def test_every_bundle_that_builds_aws_clients_carries_their_endpoint_data(dev: Synth, name: str) -> None:
+    # Without it the clients still work, but read botocore's whole endpoints.json on a cold start.
+    asset = _asset(dev, name)
+
+    assert (asset / "cv_jobs" / "aws" / "botocore_endpoints.json").is_file()
+
+
 def test_the_api_bundle_carries_no_llm_client_library(dev: Synth) -> None:
     asset = _asset(dev, "api")
 

@@ -11,7 +11,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import DataNotFoundError
 
 from cv_jobs import cold_start
 from cv_jobs.api.handler import lambda_handler as api_handler
@@ -111,7 +110,7 @@ def test_the_worker_resumes_collection_after_its_first_batch(
     assert told == [True]
 
 
-def test_a_client_built_with_the_known_services_loader_works_and_an_unknown_service_still_fails(
+def test_a_client_built_with_the_known_services_loader_works_and_an_unknown_service_is_refused(
     aws: Aws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a fresh session (no client built yet in this process)
@@ -125,7 +124,6 @@ def test_a_client_built_with_the_known_services_loader_works_and_an_unknown_serv
     assert tables
     loader = clients._session.get_component("data_loader")  # type: ignore[union-attr]
     assert loader.list_available_services("service-2") == ["dynamodb", "sqs"]
-    # And a service botocore has no data for is still refused (DataNotFoundError, of which botocore's
-    # own UnknownServiceError is a kind), when its model is loaded
-    with pytest.raises(DataNotFoundError):
+    # And a service that is not one of clients.SERVICES is refused before botocore is asked
+    with pytest.raises(ValueError, match="'no-such-service' is not one of the services"):
         clients._build("no-such-service", clients.API_CONFIG)

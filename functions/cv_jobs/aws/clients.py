@@ -8,6 +8,8 @@ Cold start is paid by the user's first click, so this module pays only for what 
   KMS client and a system-path job never builds KMS;
 - botocore is told which services exist (the ones built here) instead of listing every folder
   of its data to find out, on the first client of each cold start;
+- botocore's endpoint data comes narrowed to the services below (botocore_endpoints.json, made by
+  `make endpoints`), so the first client does not read and decode its 1.2 MB endpoints.json;
 - the jobs table is reached through the low-level DynamoDB client with a small adapter that speaks
   the `Table` methods the jobs store uses, instead of boto3's resource (whose models are loaded
   and whose classes are made at run time).
@@ -15,11 +17,13 @@ Cold start is paid by the user's first click, so this module pays only for what 
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from base64 import b64decode
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -42,6 +46,10 @@ API_CONFIG = Config(
 # What one try of an api call may take, at most (connect + read timeout).
 API_ATTEMPT_SECONDS = 3.0
 
+# Every service the functions call: what botocore_endpoints.json holds (`make endpoints`).
+SERVICES = frozenset({"dynamodb", "kms", "secretsmanager", "sqs"})
+_ENDPOINTS_SUBSET = Path(__file__).with_name("botocore_endpoints.json")
+
 # botocore sessions are not safe to build clients from in several threads at once (the worker
 # runs the records of a batch in threads); clients themselves are.
 _lock = threading.Lock()
@@ -59,11 +67,27 @@ class _KnownServicesLoader(Loader):
     clients for; one botocore has no data for still fails, when its model is loaded."""
 
     def __init__(self, services: set[str], search_paths: list[str]) -> None:
-        super().__init__(extra_search_paths=search_paths)
+        # Data of one's own on AWS_DATA_PATH is read as botocore reads it, never replaced.
+        self._endpoints = None if search_paths else str(_ENDPOINTS_SUBSET)
+        # A copy: botocore appends its default paths to the list it is given.
+        super().__init__(extra_search_paths=list(search_paths))
         self._known = services
 
     def list_available_services(self, type_name: str) -> list[str]:
         return sorted(self._known)
+
+    def load_data_with_path(self, name: str) -> tuple[Any, str]:
+        """botocore's endpoint data narrowed to SERVICES, in place of the whole of it (read once per
+        session, when the first client is built)."""
+        if name == "endpoints" and self._endpoints is not None and os.path.isfile(self._endpoints):
+            with open(self._endpoints, "rb") as file:
+                return json.load(file), self._endpoints
+        return super().load_data_with_path(name)
+
+    def is_builtin_path(self, path: str) -> bool:
+        # The subset is botocore's own data, narrowed: its resolver must treat it as built in
+        # (with data of one's own, botocore resolves endpoints the legacy way).
+        return path == self._endpoints or bool(super().is_builtin_path(path))
 
 
 def _new_session() -> botocore.session.Session:
@@ -77,6 +101,9 @@ def _new_session() -> botocore.session.Session:
 
 def _build(service: str, config: Config) -> Any:
     global _session
+    if service not in SERVICES:
+        # The endpoint data covers SERVICES only: a new one belongs there (and `make endpoints`).
+        raise ValueError(f"{service!r} is not one of the services the functions call: {sorted(SERVICES)}")
     with _lock:
         if _session is None:
             _session = _new_session()
