@@ -18,7 +18,7 @@ CLI := $(VENV)/bin/cvjobs
 export JSII_NODE := $(CURDIR)/node_modules/node/bin/node
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup tools run test lint typecheck unit infra e2e bench synth diff deploy bootstrap destroy clean openapi endpoints models smoke faults
+.PHONY: help setup tools run test lint typecheck unit infra e2e bench synth diff deploy bootstrap destroy clean openapi botocore-data models smoke faults
 
 help:
 	@echo "make run    set everything up and start the local stack (API on :3000, AWS on :4566, playground on :5173)"
@@ -33,7 +33,7 @@ help:
 	@echo "make faults run 300 jobs through the local stack under provider faults, crashes and AWS failures; print the report"
 	@echo "make models check the configured models with the providers (LOCAL_ENV=dev|prod; exit 1: act now)"
 	@echo "make openapi regenerate docs/openapi.json and the TypeScript types in clients/typescript/"
-	@echo "make endpoints regenerate the AWS clients' endpoint data (after a botocore upgrade)"
+	@echo "make botocore-data regenerate the AWS clients' narrowed botocore data (after a botocore upgrade)"
 
 setup: $(PYTHON_STAMP) $(NODE_STAMP) $(CLI) $(CHECKOV_STAMP) tools
 
@@ -128,10 +128,10 @@ openapi: setup
 	mv docs/openapi.json.tmp docs/openapi.json
 	npm run --silent openapi-types -- clients/typescript/cv-ai-jobs.d.ts
 
-# botocore's endpoint data narrowed to the services the functions call (infra/botocore_endpoints.py).
+# botocore's data (endpoints, models) narrowed to the services the functions call (infra/botocore_data.py).
 # Run it after changing botocore's pin or clients.SERVICES; a test fails when it is stale.
-endpoints: setup
-	$(PYTHON) -m infra.botocore_endpoints
+botocore-data: setup
+	$(PYTHON) -m infra.botocore_data
 
 # One environment of cdk.json: `make synth|diff|deploy ENV=prod`. The CDK CLI runs on the project's
 # Node 22. diff and deploy first check the settings, credentials, region and bootstrap

@@ -51,7 +51,8 @@ def test_every_bundle_that_builds_aws_clients_carries_their_endpoint_data(dev: S
     # Without it the clients still work, but read botocore's whole endpoints.json on a cold start.
     asset = _asset(dev, name)
 
-    assert (asset / "cv_jobs" / "aws" / "botocore_endpoints.json").is_file()
+    assert (asset / "cv_jobs" / "aws" / "botocore_data" / "endpoints.json").is_file()
+    assert list((asset / "cv_jobs" / "aws" / "botocore_data").glob("*/*/service-2.json"))
 
 
 def test_the_api_bundle_carries_no_llm_client_library(dev: Synth) -> None:
