@@ -13,12 +13,18 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import waitress
 from moto import backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from waitress import wasyncore
+
+# How long moto took over a request, on its answer: the per-job overhead benchmark tells the
+# emulator's own time from what a call costs the caller (benchmarks/stopwatches.py).
+TIMING_HEADER = "X-Local-Emulator-Ms"
 
 # Enough for every long poll the local stack holds at once (one per worker process and the sweeper's
 # queries) with room for the api's calls: a request waits for a free thread otherwise.
@@ -33,6 +39,20 @@ def _list_moto_modules_once() -> None:
     backends.list_of_moto_modules = lambda: modules
 
 
+def _timed(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+    def timed_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        started = time.perf_counter()
+
+        def start_with_timing(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            # moto answers whole: by the time it starts its response, its work is done.
+            spent = f"{(time.perf_counter() - started) * 1000:.3f}"
+            return start_response(status, [*headers, (TIMING_HEADER, spent)], *args)
+
+        return app(environ, start_with_timing)
+
+    return timed_app
+
+
 class MotoServer:
     def __init__(self, host: str, port: int) -> None:
         """`port` 0: any free port (`port` says which once constructed)."""
@@ -42,7 +62,7 @@ class MotoServer:
         # The server's sockets (listener and connections), ours so that stop() can close them all.
         self._sockets: dict[int, Any] = {}
         self._server: Any = waitress.create_server(
-            DomainDispatcherApplication(create_backend_app),
+            _timed(DomainDispatcherApplication(create_backend_app)),
             host=host,
             port=port,
             threads=THREADS,
