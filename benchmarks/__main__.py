@@ -35,6 +35,7 @@ def main() -> int:
     with bench_stack() as stack:
         if "cold" in names:
             cold_start.report(cold_start.run(stack, args.rounds), args.rounds)
+            cold_start.report_instructions(cold_start.count_instructions(stack))
         if {"overhead", "batches", "cost"} & set(names):
             maker = cold_start.JobMaker(stack)
             stack.drain()

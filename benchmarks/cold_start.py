@@ -14,13 +14,14 @@ fake provider), and whether the openai SDK was imported by the end.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.child import Context
-from benchmarks.harness import Samples, fmt, interleave, print_table, run_child
+from benchmarks.harness import Samples, count_child_instructions, fmt, interleave, print_table, run_child
 from benchmarks.stack import BYOK, BenchStack, api_event
 from local.examples import example_request
 
@@ -228,5 +229,39 @@ def report(results: dict[str, Samples], rounds: int) -> None:
             "peak RSS MB",
             "openai SDK imported",
         ],
+        rows,
+    )
+
+
+def count_instructions(stack: BenchStack) -> dict[str, int] | None:
+    """Each api case's cold start (start-up, import, first request) in instructions, one run each
+    under valgrind: a figure the machine's load does not move. None without valgrind."""
+    if shutil.which("valgrind") is None:
+        return None
+    poll_job = JobMaker(stack).create("openai")
+    counts = {}
+    for name, case in API_CASES.items():
+        spec = {**api_spec(stack, case, poll_job)}
+        spec["events"] = spec["events"][:1]  # the cold start only
+        report, instructions = count_child_instructions(spec, stack.child_env("api", case.functions_dir))
+        if set(report["responses"]) != {202 if case.first == "create" else 200}:
+            raise RuntimeError(f"{case.module} answered {report['responses']}")
+        counts[name] = instructions
+    return counts
+
+
+def report_instructions(counts: dict[str, int] | None) -> None:
+    if counts is None:
+        print("\nvalgrind not found: no instruction counts (apt-get install valgrind)")
+        return
+    fastapi, bare = counts["FastAPI + Mangum twin"], counts["bare twin (Powertools + boto3)"]
+    rows = [
+        [name, f"**{count / 1e6:,.0f}**", f"{count / fastapi:.3f}x", f"{count / bare:.3f}x"]
+        for name, count in counts.items()
+    ]
+    print_table(
+        "api cold start in instructions (valgrind cachegrind; interpreter start-up, import and first "
+        "request; one run each, repeatable to about 0.01 %)",
+        ["case", "million instructions", "vs FastAPI", "vs bare"],
         rows,
     )
