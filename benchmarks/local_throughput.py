@@ -4,7 +4,8 @@ FAKE_LLM=1 (zero-latency fakes), and how it scales with LOCAL_WORKER_PROCESSES.
 Each run starts a fresh local stack, submits N jobs over HTTP from a pool of client threads, then
 reads the table until every job is terminal. End to end = jobs succeeded / (first submit -> last job done);
 accepted = 202s / (first submit -> last answer). Refusals (a 503 when the emulated SQS times out under
-load) are counted, not retried.
+load) are counted, not retried. Where the CPU goes: each of the stack's processes' CPU time over the
+run (Linux's /proc), per job submitted: what caps the rate on two cores.
 """
 
 from __future__ import annotations
@@ -80,12 +81,53 @@ class LocalStack:
         return found
 
 
+def _process_tree(root: int) -> dict[int, str]:
+    """pid -> what it runs, for `root` and every process below it (Linux)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree = {root}
+    while True:
+        grown = tree | {pid for pid, parent in parents.items() if parent in tree}
+        if grown == tree:
+            break
+        tree = grown
+    return {pid: _role(pid) for pid in tree}
+
+
+def _role(pid: int) -> str:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "gone"
+    if "local.moto_server" in command:
+        return "moto"
+    if "spawn_main" in command or "resource_tracker" in command:
+        return "workers and sweeper"
+    return "gateway, api, fakes, poller"
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_once(
     workers: int, jobs: int, job_paths: list[str], log_dir: Path, aws_own_process: bool = True
 ) -> dict[str, float]:
     stack = LocalStack(workers, log_dir, aws_own_process=aws_own_process)
     try:
         stack.wait_until_serving()
+        assert stack.child.process is not None
+        processes = _process_tree(stack.child.process.pid)
+        cpu_before = {pid: _cpu_seconds(pid) for pid in processes}
         bodies = [(path, example_request(path)) for path in job_paths]
         with httpx.Client(
             base_url=stack.url,
@@ -118,12 +160,17 @@ def run_once(
                 raise RuntimeError(f"only {len(done)} of {jobs} jobs finished in 300 s")
             time.sleep(0.1)
         elapsed = time.monotonic() - started
+        cpu_ms: dict[str, float] = {}
+        for pid, role in processes.items():
+            cpu_ms[role] = cpu_ms.get(role, 0.0) + (_cpu_seconds(pid) - cpu_before[pid]) * 1000 / jobs
         failed = sum(statuses[job] != "succeeded" for job in job_ids)
         return {
             "jobs_per_s": (len(job_ids) - failed) / elapsed,
             "accepted_per_s": len(job_ids) / accepted,
             "failed": failed,
             "refused": refused,
+            **{f"cpu {role}": value for role, value in cpu_ms.items()},
+            "cpu all": sum(cpu_ms.values()),
         }
     finally:
         stack.stop()
@@ -160,10 +207,27 @@ def report(results: dict[str, Samples], rounds: int, jobs: int) -> None:
                 fmt(samples.median("accepted_per_s")),
                 fmt(max(samples.values["failed"]), 0),
                 fmt(max(samples.values["refused"]), 0),
+                *[
+                    fmt(samples.median(f"cpu {role}")) if f"cpu {role}" in samples.values else "-"
+                    for role in ROLES
+                ],
+                fmt(samples.median("cpu all")),
             ]
         )
     print_table(
-        f"local pipeline, FAKE_LLM=1, {jobs} jobs from {CLIENT_THREADS} client threads (median of {rounds})",
-        ["case", "jobs/s succeeded end to end", "jobs/s accepted (202)", "jobs failed", "requests refused"],
+        f"local pipeline, FAKE_LLM=1, {jobs} jobs from {CLIENT_THREADS} client threads (median of {rounds}); "
+        "CPU ms per job by process",
+        [
+            "case",
+            "jobs/s succeeded end to end",
+            "jobs/s accepted (202)",
+            "jobs failed",
+            "requests refused",
+            *[f"CPU: {role}" for role in ROLES],
+            "CPU: all",
+        ],
         rows,
     )
+
+
+ROLES = ("gateway, api, fakes, poller", "moto", "workers and sweeper")

@@ -94,8 +94,7 @@ class SqsPoller:
         failed_ids = self._invoke([self._record(message) for message in messages])
         by_id = {message["MessageId"]: message for message in messages}
         done = [m for m in messages if m["MessageId"] not in failed_ids]
-        for message in done:
-            self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self._delete(done)
         for message_id in failed_ids if self._retry_visibility_seconds is not None else ():
             # Bring the retry forward; the redrive policy still counts the receive.
             self._sqs.change_message_visibility(
@@ -110,6 +109,19 @@ class SqsPoller:
         )
         self._log(f"[local-sqs] batch of {len(messages)}: {len(done)} done, {len(failed_ids)} failed{retry}")
         return len(messages)
+
+    def _delete(self, messages: list[dict[str, Any]]) -> None:
+        """In one request per batch (a batch is at most 10, SQS's limit), as the mapping does. A
+        message it could not delete comes back when its visibility ends, which the worker's claim
+        turns into a no-op, as with Lambda."""
+        if not messages:
+            return
+        entries = [
+            {"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(messages)
+        ]
+        answer = self._sqs.delete_message_batch(QueueUrl=self._queue_url, Entries=entries)
+        for failure in answer.get("Failed", []):
+            self._log(f"[local-sqs] delete failed ({failure.get('Code')}): the message will come back")
 
     def _invoke(self, records: list[dict[str, Any]]) -> set[str]:
         """Run the worker; return the ids of the records that stay on the queue."""
