@@ -83,8 +83,11 @@ $(NODE_STAMP): package.json package-lock.json
 run: setup
 	$(PYTHON) -m local.run
 
+# The unit tests on both cores (each uses moto in-process, nothing shared); the infra and e2e tests
+# one at a time (each e2e test's local stack wants the machine's cores to itself).
 test: setup lint typecheck
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n 2 tests/unit
+	$(PYTHON) -m pytest tests/infra tests/e2e
 
 lint: $(PYTHON_STAMP)
 	$(VENV)/bin/ruff check .
