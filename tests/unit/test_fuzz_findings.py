@@ -20,6 +20,7 @@ import pytest
 from pydantic import ValidationError
 
 from cv_jobs.api.handler import lambda_handler
+from cv_jobs.aws.dynamo_json import from_dynamo
 from cv_jobs.job_types.fields import KEY_MAX_CHARS
 from cv_jobs.job_types.recommend import RecommendRequest
 from local.examples import example_request
@@ -47,8 +48,8 @@ def _post_recommend(cv_data_extra: str) -> dict[str, Any]:
         pytest.param({"score": -1e126}, id="negative-number-too-large"),
         pytest.param({"score": 1e-200}, id="number-too-small"),
         pytest.param({"score": 1e-131}, id="number-just-too-small"),
-        pytest.param({"score": 10**39 + 1}, id="forty-digit-integer"),
-        pytest.param({"score": -(10**38)}, id="thirty-nine-digit-integer"),
+        pytest.param({"score": 10**39 + 1}, id="forty-significant-digits"),
+        pytest.param({"score": -(10**38 + 1)}, id="thirty-nine-significant-digits"),
         pytest.param([[{"deep": 1e300}]], id="number-in-a-list"),
     ],
 )
@@ -86,6 +87,8 @@ def test_the_refusal_of_an_unstorable_key_repeats_no_part_of_the_body(aws: Aws) 
         pytest.param({"score": 9.999e125}, id="largest-magnitude"),
         pytest.param({"score": -1e-130}, id="smallest-magnitude"),
         pytest.param({"score": 10**38 - 1}, id="thirty-eight-digit-integer"),
+        # DynamoDB counts significant digits (it trims leading and trailing zeros)
+        pytest.param({"score": -(10**38)}, id="thirty-nine-digits-one-significant"),
         pytest.param({"score": 0, "neg": -0.0, "flag": True, "none": None}, id="zero-and-friends"),
         pytest.param({"text": "😀 surrogate pair as an escape: \ud83d\ude00"}, id="astral-character"),
     ],
@@ -99,6 +102,20 @@ def test_the_largest_and_smallest_storable_values_are_accepted_and_stored(aws: A
     assert response["statusCode"] == 202, response["body"]
     [item] = aws.scan_items()
     assert item["payload"]["cv_data"]["extra"].keys() == storable.keys()
+
+
+@pytest.mark.parametrize("number", ["1e38", "-1E+38", "1.5e125", "100000000000000000000000000000000000000"])
+def test_a_number_the_api_accepts_the_worker_accepts_after_the_jobs_table(aws: Aws, number: str) -> None:
+    # Given CV data with a number of few significant digits that reads back from the table as a long
+    # integer (Hypothesis found 1e38: accepted by the api, stored as 1E+38, read back as 10**38,
+    # then refused by the worker's validation as a 39-digit number, failing the accepted job)
+    response = _post_recommend(number)
+    assert response["statusCode"] == 202, response["body"]
+    # When the worker reads the job's request from the record and validates it as it does
+    [item] = aws.scan_items()
+    request = RecommendRequest.model_validate(from_dynamo(item["payload"]))
+    # Then it is the request the api accepted
+    assert float(request.cv_data["extra"]) == float(number)
 
 
 @pytest.mark.parametrize(

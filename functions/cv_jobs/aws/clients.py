@@ -188,6 +188,16 @@ class Table:
         return response
 
 
+def _number(value: int | Decimal) -> str:
+    """The number as DynamoDB takes it. One with more than 38 digits but no more significant ones
+    (an integer read back from a stored 1E+38, say) goes in exponent form: DynamoDB counts significant
+    digits, but boto3 and other readers refuse to read 39 digits back."""
+    text = str(value)
+    if len(text.lstrip("-").replace(".", "")) > 38:
+        return str(Decimal(value).normalize())
+    return text
+
+
 def _to_map(values: dict[str, Any]) -> dict[str, Any]:
     return {key: _to_attribute(value) for key, value in values.items()}
 
@@ -201,7 +211,7 @@ def _to_attribute(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         return {"S": value}
     if isinstance(value, int | Decimal):
-        return {"N": str(value)}
+        return {"N": _number(value)}
     if isinstance(value, float):
         # As boto3: a float would be stored rounded; callers convert to Decimal on purpose.
         raise TypeError("Float types are not supported. Use Decimal types instead.")

@@ -117,7 +117,9 @@ def _storable_number(number: int | float) -> bool:
         return False  # NaN, or a JSON number beyond a double (1e400 parses as infinity)
     if number == 0:
         return True
-    if isinstance(number, int) and len(str(abs(number))) > NUMBER_MAX_DIGITS:
+    # Significant digits, as DynamoDB counts them (it trims leading and trailing zeros): 10**38 is one
+    # digit to it, and the jobs table gives a stored 1e38 back as that integer.
+    if isinstance(number, int) and len(str(abs(number)).rstrip("0")) > NUMBER_MAX_DIGITS:
         return False
     # A float's shortest repr has at most 17 digits; only its exponent can be out of range.
     exponent = Decimal(repr(number) if isinstance(number, float) else number).adjusted()
