@@ -241,7 +241,7 @@ def count_instructions(stack: BenchStack) -> dict[str, int] | None:
     poll_job = JobMaker(stack).create("openai")
     counts = {}
     for name, case in API_CASES.items():
-        spec = {**api_spec(stack, case, poll_job)}
+        spec = api_spec(stack, case, poll_job)
         spec["events"] = spec["events"][:1]  # the cold start only
         report, instructions = count_child_instructions(spec, stack.child_env("api", case.functions_dir))
         if set(report["responses"]) != {202 if case.first == "create" else 200}:

@@ -81,42 +81,46 @@ class LocalStack:
         return found
 
 
+# What each of the stack's processes is, for the CPU columns.
+ROLES = ("gateway, api, fakes, poller", "moto", "workers and sweeper")
+
+
 def _process_tree(root: int) -> dict[int, str]:
-    """pid -> what it runs, for `root` and every process below it (Linux)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
+    """pid -> its role, for `root` and every process below it (Linux)."""
+    parents = {
+        int(entry.name): int(fields[1])
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and (fields := _stat_fields(int(entry.name)))
+    }
     tree = {root}
-    while True:
-        grown = tree | {pid for pid, parent in parents.items() if parent in tree}
-        if grown == tree:
-            break
+    while (grown := tree | {pid for pid, parent in parents.items() if parent in tree}) != tree:
         tree = grown
     return {pid: _role(pid) for pid in tree}
 
 
 def _role(pid: int) -> str:
     try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
-        return "gone"
+        command = ""
     if "local.moto_server" in command:
-        return "moto"
+        return ROLES[1]
     if "spawn_main" in command or "resource_tracker" in command:
-        return "workers and sweeper"
-    return "gateway, api, fakes, poller"
+        return ROLES[2]
+    return ROLES[0]
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command name (field 3 on); empty once the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
 
 
 def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    fields = _stat_fields(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
 
 
 def run_once(
@@ -228,6 +232,3 @@ def report(results: dict[str, Samples], rounds: int, jobs: int) -> None:
         ],
         rows,
     )
-
-
-ROLES = ("gateway, api, fakes, poller", "moto", "workers and sweeper")

@@ -60,12 +60,13 @@ _services: set[str] = set()
 
 
 class _KnownServicesLoader(Loader):
-    """botocore's data loader, told which services exist rather than finding out.
+    """botocore's data loader, told which services exist rather than finding out, and serving our
+    narrowed copies of its data (botocore_data/) where there are some.
 
     Before it loads a service's model, botocore checks the name against a list of every service it
     ships, made by listing each of some 400 folders (twice: models and endpoint rules), about
-    15 ms of the first client's cold start. The names asked for are those this module builds
-    clients for; one botocore has no data for still fails, when its model is loaded."""
+    15 ms of the first client's cold start. The names it is told are those this module has built
+    clients for, all of them in SERVICES (_build refuses any other)."""
 
     def __init__(self, services: set[str], search_paths: list[str]) -> None:
         # Data of one's own on AWS_DATA_PATH is read as botocore reads it, never replaced.
@@ -106,7 +107,7 @@ def _new_session() -> botocore.session.Session:
 def _build(service: str, config: Config) -> Any:
     global _session
     if service not in SERVICES:
-        # The endpoint data covers SERVICES only: a new one belongs there (and `make endpoints`).
+        # The narrowed data covers SERVICES only: a new one belongs there (then `make botocore-data`).
         raise ValueError(f"{service!r} is not one of the services the functions call: {sorted(SERVICES)}")
     with _lock:
         if _session is None:
