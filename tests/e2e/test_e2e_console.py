@@ -55,7 +55,18 @@ def test_the_log_file_has_every_line_of_a_job_with_its_keys(
         ]
         return [r for r in records if r.get("job_id") == job_id]
 
-    _wait_for(lambda: any(r.get("message") == "job succeeded" for r in job_records()))
+    def metric_names(records: list[dict[str, Any]]) -> set[str]:
+        documents = [r["_aws"]["CloudWatchMetrics"][0] for r in records if "_aws" in r]
+        return {metric["Name"] for document in documents for metric in document["Metrics"]}
+
+    # The worker's log lines and its EMF documents reach the file by separate writes: wait for both.
+    _wait_for(
+        lambda: (
+            any(r.get("message") == "job succeeded" for r in job_records())
+            and "JobsSucceeded" in metric_names(job_records())
+        ),
+        timeout=15,
+    )
 
     # Then the api's and the worker's lines of this job carry its keys
     records = job_records()
@@ -68,6 +79,4 @@ def test_the_log_file_has_every_line_of_a_job_with_its_keys(
         else:
             assert record["correlation_id"]  # the gateway's request id
     # and the job's metrics are there as EMF documents
-    documents = [r["_aws"]["CloudWatchMetrics"][0] for r in records if "_aws" in r]
-    metrics = {metric["Name"] for document in documents for metric in document["Metrics"]}
-    assert {"JobsCreated", "JobsSucceeded", "ProviderLatency"} <= metrics
+    assert {"JobsCreated", "JobsSucceeded", "ProviderLatency"} <= metric_names(records)
